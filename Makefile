@@ -1,0 +1,41 @@
+# Two commands do everything on a fresh machine with Python 3.11+:
+#   make run    create .venv, install, create the store with the seed, start the main job
+#   make test   create/update .venv with the test extras and run the whole suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8050
+
+.PHONY: run test lint format bench loadtest clean help
+
+help:
+	@echo "make run | test | lint | format | bench | loadtest | clean"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tracker needs Python 3.11 or newer (set PYTHON=python3.11)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,serve,bench]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/tracker init
+	$(BIN)/tracker series
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal .pytest_cache

@@ -1,0 +1,620 @@
+"""Validate -> diff -> one transaction: how a release gets into the store.
+
+A release adds rows; nothing is updated in place. Only what a release adds or changes is stored
+(like ALFRED, which skips unchanged values); the counts of unchanged rows stay on the release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from tracker import db, periods
+from tracker.errors import ReleaseError, SeriesError, ValidationError, problem
+from tracker.formats import RawRelease, conform
+
+STATUSES = ("actual", "estimate", "provisional", "forecast", "deleted")
+UNIT_KINDS = ("level", "index", "rate", "growth_yoy", "growth_pop", "share")
+KINDS = ("actual", "forecast", "policy")
+#: Relative difference below which two values are the same (float noise is not a revision).
+TOLERANCE = 1e-9
+MAX_PROBLEMS = 50
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class ReleaseMeta:
+    """What the user says about a release (flags); it overrides what the file says."""
+
+    source: str | None = None
+    published: datetime | None = None
+    title: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class AppendResult:
+    """What one release did (or, on a dry run, would do) to the store."""
+
+    file_name: str
+    published_at: datetime
+    source: str
+    release_id: int | None = None
+    duplicate_of: int | None = None
+    new: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    registered: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    changes: pl.DataFrame | None = None
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        """One line, e.g. ``release 12: 2 new, 1 revised, 40 unchanged``."""
+        counts = f"{self.new} new, {self.revised} revised, {self.unchanged} unchanged"
+        if self.deleted:
+            counts += f", {self.deleted} deleted"
+        when = self.published_at.date().isoformat()
+        if self.duplicate_of is not None:
+            return (
+                f"{self.file_name}: already in the store as release {self.duplicate_of} "
+                "(same content); nothing appended"
+            )
+        if self.dry_run:
+            return f"dry run: {self.file_name} ({self.source}, published {when}) would add {counts}"
+        return f"release {self.release_id}: {counts} ({self.source}, published {when})"
+
+
+def parse_published(text: str | date | datetime | None) -> datetime | None:
+    """Parse ``--published``: an ISO date or date-time."""
+    if text is None or isinstance(text, datetime):
+        return text
+    if isinstance(text, date):
+        return datetime(text.year, text.month, text.day)
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ReleaseError(
+            f"error: --published '{text}' is not a date (use YYYY-MM-DD, e.g. 2025-06-09)"
+        ) from None
+
+
+# Catalogue -----------------------------------------------------------------------------------
+
+
+def known_series(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql("SELECT series_id, frequency, kind, source FROM series").pl()
+
+
+def _infer_frequency(codes: pl.Series) -> str | None:
+    kinds = set()
+    for code in codes.unique().head(2000).to_list():
+        try:
+            kinds.add(periods.parse(code)[0])
+        except periods.PeriodError:
+            return None
+    if len(kinds) == 1 and "date" not in kinds:
+        return kinds.pop()
+    return None
+
+
+def _series_to_register(
+    raw: RawRelease, unknown: list[str], source: str, file_name: str
+) -> tuple[pl.DataFrame | None, list[str], list[str]]:
+    """Catalogue rows for unknown series the file describes, notes, and problems for the rest."""
+    problems: list[str] = []
+    notes: list[str] = []
+    described = raw.series if raw.series is not None else pl.DataFrame({"series_id": []})
+    described = described.filter(pl.col("series_id").is_in(unknown))
+    rows = []
+    by_id = {r["series_id"]: r for r in described.iter_rows(named=True)}
+    first_line = (
+        raw.frame.group_by("series_id").agg(pl.col("line").min()).iter_rows() if unknown else []
+    )
+    lines = dict(first_line)
+    for series_id in unknown:
+        meta = by_id.get(series_id)
+        if meta is None:
+            problems.append(
+                problem(
+                    file_name,
+                    lines.get(series_id),
+                    "series_id",
+                    f"'{series_id}' is not a known series (define it first: "
+                    f"tracker define {series_id} --name NAME --unit UNIT --frequency M "
+                    "--source SOURCE, or tracker define --from-csv catalogue.csv)",
+                )
+            )
+            continue
+        frequency = meta.get("frequency") or _infer_frequency(
+            raw.frame.filter(pl.col("series_id") == series_id)["period"]
+        )
+        if frequency is None:
+            problems.append(
+                problem(
+                    file_name,
+                    lines.get(series_id),
+                    "series_id",
+                    f"'{series_id}' is new and its frequency cannot be told from the file "
+                    f"(define it first: tracker define {series_id} --frequency M ...)",
+                )
+            )
+            continue
+        row = {
+            "series_id": series_id,
+            "name": meta.get("name") or series_id,
+            "unit": meta.get("unit") or "",
+            "unit_kind": meta.get("unit_kind") or "level",
+            "frequency": frequency,
+            "geo": meta.get("geo"),
+            "source": meta.get("source") or source,
+            "kind": meta.get("kind") or "actual",
+            "description": meta.get("description"),
+            "tags": list(meta.get("tags") or []),
+        }
+        rows.append(row)
+        guessed = [k for k in ("unit", "unit_kind") if not meta.get(k)]
+        note = f"registered new series {series_id} ({periods.FREQUENCY_NAMES[frequency]})"
+        if guessed:
+            note += (
+                f"; the file does not give its {' or '.join(guessed)} "
+                f"(assumed unit_kind '{row['unit_kind']}': set them with "
+                f"tracker define {series_id} --unit ... --unit-kind ... --replace)"
+            )
+        notes.append(note)
+    frame = pl.DataFrame(rows, schema=_SERIES_SCHEMA) if rows else None
+    return frame, notes, problems
+
+
+_SERIES_SCHEMA = {
+    "series_id": pl.String,
+    "name": pl.String,
+    "unit": pl.String,
+    "unit_kind": pl.String,
+    "frequency": pl.String,
+    "geo": pl.String,
+    "source": pl.String,
+    "kind": pl.String,
+    "description": pl.String,
+    "tags": pl.List(pl.String),
+}
+
+
+def upsert_series(
+    con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame, *, replace: bool = False
+) -> tuple[list[str], list[str]]:
+    """Add catalogue rows; with ``replace`` update existing ones. Returns (added, updated).
+
+    A series that already has observations cannot change its frequency (its periods would no
+    longer fit); that is refused with a message.
+    """
+    problems = validate_catalogue(catalogue, file="catalogue")
+    if problems:
+        raise ValidationError(problems)
+    for column in ("min_value", "max_value"):
+        if column not in catalogue.columns:
+            catalogue = catalogue.with_columns(pl.lit(None, pl.Float64).alias(column))
+    catalogue = catalogue.select([*_SERIES_SCHEMA, "min_value", "max_value"])
+    existing = con.sql("SELECT series_id, frequency FROM series").pl()
+    current = dict(existing.iter_rows())
+    added = [s for s in catalogue["series_id"] if s not in current]
+    updated = [s for s in catalogue["series_id"] if s in current]
+    if updated and replace:
+        with_data = set(
+            con.sql(
+                "SELECT DISTINCT series_id FROM observations WHERE list_contains($ids, series_id)",
+                params={"ids": updated},
+            ).pl()["series_id"]
+        )
+        for row in catalogue.filter(pl.col("series_id").is_in(updated)).iter_rows(named=True):
+            if row["series_id"] in with_data and row["frequency"] != current[row["series_id"]]:
+                raise SeriesError(
+                    f"error: series {row['series_id']} has observations at frequency "
+                    f"{current[row['series_id']]}; it cannot become {row['frequency']} "
+                    "(define a new series id for the new frequency)"
+                )
+    with db.registered(con, new_rows=catalogue.filter(pl.col("series_id").is_in(added))):
+        con.execute("INSERT INTO series BY NAME SELECT * FROM new_rows")
+    if replace and updated:
+        with db.registered(con, changed=catalogue.filter(pl.col("series_id").is_in(updated))):
+            con.execute("DELETE FROM series WHERE series_id IN (SELECT series_id FROM changed)")
+            con.execute("INSERT INTO series BY NAME SELECT * FROM changed")
+    return added, updated if replace else []
+
+
+def validate_catalogue(catalogue: pl.DataFrame, *, file: str) -> list[str]:
+    """One problem line per bad catalogue cell (unknown unit_kind, frequency, kind, empty name)."""
+    problems = []
+    required = ("series_id", "name", "unit", "unit_kind", "frequency", "source", "kind")
+    missing = [c for c in required if c not in catalogue.columns]
+    if missing:
+        return [
+            problem(file, 1, None, f"missing column(s) {', '.join(missing)} "
+                    f"(a catalogue needs {', '.join(required)})")
+        ]  # fmt: skip
+    allowed = {
+        "unit_kind": UNIT_KINDS,
+        "frequency": periods.FREQUENCIES,
+        "kind": KINDS,
+    }
+    for i, row in enumerate(catalogue.iter_rows(named=True), start=2):
+        for column in ("series_id", "name", "source"):
+            if not (row[column] or "").strip():
+                problems.append(problem(file, i, column, "is empty (every series needs one)"))
+        for column, choices in allowed.items():
+            if row[column] not in choices:
+                problems.append(
+                    problem(
+                        file, i, column,
+                        f"'{row[column]}' is not one of {', '.join(choices)}",
+                    )
+                )  # fmt: skip
+    return problems[:MAX_PROBLEMS]
+
+
+# Validation ----------------------------------------------------------------------------------
+
+
+def _fit_periods(
+    frame: pl.DataFrame, frequencies: dict[str, str], file_name: str
+) -> tuple[pl.DataFrame, list[str]]:
+    """Add ``period`` (DATE start) and ``period_end`` checked against each series' frequency."""
+    pairs = frame.select(
+        pl.col("period").alias("code"),
+        pl.col("series_id").replace_strict(frequencies, default=None).alias("frequency"),
+    ).unique()
+    starts, ends, errors = [], [], []
+    for code, frequency in pairs.iter_rows():
+        try:
+            start, end = periods.fit(code, frequency)
+            starts.append(start)
+            ends.append(end)
+            errors.append(None)
+        except periods.PeriodError as exc:
+            starts.append(None)
+            ends.append(None)
+            errors.append(exc.message)
+    table = pairs.with_columns(
+        pl.Series("start", starts, dtype=pl.Date),
+        pl.Series("end", ends, dtype=pl.Date),
+        pl.Series("error", errors, dtype=pl.String),
+    )
+    joined = frame.with_columns(
+        pl.col("series_id").replace_strict(frequencies, default=None).alias("frequency")
+    ).join(table, left_on=["period", "frequency"], right_on=["code", "frequency"], how="left")
+    bad = joined.filter(pl.col("error").is_not_null()).sort("line")
+    problems = [
+        problem(file_name, r["line"], "period", f"{r['error']} for series {r['series_id']}")
+        for r in bad.head(MAX_PROBLEMS).iter_rows(named=True)
+    ]
+    if bad.height > MAX_PROBLEMS:
+        problems.append(f"error: {file_name}: … and {bad.height - MAX_PROBLEMS} more bad periods")
+    out = joined.drop("period", "error", "frequency").rename(
+        {"start": "period", "end": "period_end"}
+    )
+    return out, problems
+
+
+def validate(
+    raw: RawRelease, series: pl.DataFrame, file_name: str
+) -> tuple[pl.DataFrame, list[str]]:
+    """Check every row; return the canonical frame and one problem line per bad cell."""
+    frame = conform(raw.frame)
+    problems: list[str] = []
+    frequencies = dict(zip(series["series_id"], series["frequency"], strict=True))
+    kinds = dict(zip(series["series_id"], series["kind"], strict=True))
+
+    # Values: readers parse text; a frame handed in from Python may still carry NaN or inf.
+    bad_values = frame.filter(pl.col("value").is_not_null() & ~pl.col("value").is_finite())
+    for r in bad_values.head(MAX_PROBLEMS).iter_rows(named=True):
+        problems.append(
+            problem(
+                file_name, r["line"], "value",
+                f"'{r['value']}' is not a finite number (use an empty cell for a missing value)",
+            )
+        )  # fmt: skip
+
+    # Status: default by series kind, must be one we know.
+    frame = frame.with_columns(
+        pl.coalesce(
+            pl.col("status"),
+            pl.when(pl.col("series_id").replace_strict(kinds, default=None) == "forecast")
+            .then(pl.lit("forecast"))
+            .otherwise(pl.lit("actual")),
+        ).alias("status")
+    )
+    bad_status = frame.filter(~pl.col("status").is_in(STATUSES))
+    for r in bad_status.head(MAX_PROBLEMS).iter_rows(named=True):
+        problems.append(
+            problem(
+                file_name, r["line"], "status",
+                f"'{r['status']}' is not a status (use one of {', '.join(STATUSES)}, "
+                "or leave it empty)",
+            )
+        )  # fmt: skip
+    frame = frame.with_columns(
+        pl.when(pl.col("status") == "deleted").then(None).otherwise(pl.col("value")).alias("value")
+    )
+
+    # Periods against each series' frequency.
+    frame, period_problems = _fit_periods(frame, frequencies, file_name)
+    problems.extend(period_problems)
+
+    # Duplicate (series, period) within the file.
+    if not period_problems:
+        dupes = (
+            frame.group_by("series_id", "period")
+            .agg(pl.col("line").sort(), pl.len().alias("n"))
+            .filter(pl.col("n") > 1)
+            .sort(pl.col("line").list.first())
+        )
+        for r in dupes.head(MAX_PROBLEMS).iter_rows(named=True):
+            first, *others = r["line"]
+            problems.append(
+                problem(
+                    file_name, others[0], "period",
+                    f"series {r['series_id']} period {r['period'].isoformat()} appears again "
+                    f"(first on line {first}; a release holds one value per series and period)",
+                )
+            )  # fmt: skip
+    problems.sort(key=_line_of)
+    return frame, problems
+
+
+def _line_of(text: str) -> int:
+    head = text.split(": ", 2)[1] if text.count(": ") >= 2 else ""
+    try:
+        return int(head.rsplit(":", 1)[-1])
+    except ValueError:
+        return 0
+
+
+def checksum(frame: pl.DataFrame) -> str:
+    """Hash of the normalised content: same rows in any order give the same checksum."""
+    body = frame.select(
+        "series_id",
+        pl.col("period").cast(pl.String),
+        pl.col("period_end").cast(pl.String),
+        # 12 significant digits: beyond what agencies publish, above float noise (0.1 + 0.2).
+        pl.col("value").round_sig_figs(12).cast(pl.String),
+        "status",
+    ).sort("series_id", "period", "status")
+    digest = hashlib.sha256(body.write_csv(include_header=False).encode())
+    return "sha256:" + digest.hexdigest()
+
+
+# Diff and write ------------------------------------------------------------------------------
+
+_DIFF_SQL = """
+WITH
+touched AS (SELECT DISTINCT series_id FROM incoming),
+current AS (
+    SELECT o.series_id, o.period,
+           arg_max({'value': o.value, 'status': o.status}, o.release_id) AS v
+    FROM observations AS o
+    WHERE o.series_id IN (SELECT series_id FROM touched)
+    GROUP BY o.series_id, o.period
+)
+SELECT
+    i.series_id, i.period, i.period_end, i.value, i.status, i.note,
+    c.v.value AS previous_value, c.v.status AS previous_status,
+    CASE
+        WHEN i.status = 'deleted' AND (c.v IS NULL OR c.v.status = 'deleted') THEN 'unchanged'
+        WHEN i.status = 'deleted' THEN 'deleted'
+        WHEN c.v IS NULL OR c.v.status = 'deleted' THEN 'new'
+        WHEN (i.value IS NULL) <> (c.v.value IS NULL) THEN 'revised'
+        WHEN abs(i.value - c.v.value) > $tol * greatest(abs(i.value), abs(c.v.value)) THEN 'revised'
+        WHEN i.status <> c.v.status THEN 'revised'
+        ELSE 'unchanged'
+    END AS change
+FROM incoming AS i
+LEFT JOIN current AS c USING (series_id, period)
+"""
+
+
+def _diff(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.DataFrame:
+    incoming = frame.select("series_id", "period", "period_end", "value", "status", "note")
+    with db.registered(con, incoming=incoming):
+        return con.sql(_DIFF_SQL, params={"tol": TOLERANCE}).pl()
+
+
+def _order_problem(
+    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, published: datetime, file_name: str
+) -> str | None:
+    with db.registered(con, touched=frame.select(pl.col("series_id").unique())):
+        row = db.one(
+            con,
+            """
+            SELECT o.series_id, r.release_id, r.published_at
+            FROM observations AS o JOIN releases AS r USING (release_id)
+            WHERE o.series_id IN (SELECT series_id FROM touched) AND r.published_at > ?
+            ORDER BY r.published_at DESC LIMIT 1
+            """,
+            [published],
+        )
+    if row is None:
+        return None
+    series_id, release_id, later = row
+    return (
+        f"error: {file_name}: series {series_id} already has release {release_id} published "
+        f"{later.date().isoformat()}, after this release's {published.date().isoformat()}; "
+        "append releases in publication order (an ALFRED file carries a whole vintage history "
+        "in one file), or check --published"
+    )
+
+
+def _resolve_meta(raw: RawRelease, meta: ReleaseMeta, file_name: str) -> tuple[str, datetime]:
+    published = meta.published or raw.published
+    source = meta.source or raw.source
+    missing = []
+    if published is None:
+        missing.append(
+            f"error: {file_name}: no publication date (pass --published YYYY-MM-DD: the day "
+            "these values became public)"
+        )
+    if not source:
+        missing.append(
+            f"error: {file_name}: no source (pass --source PUBLISHER, "
+            "e.g. --source 'China customs (GAC)')"
+        )
+    if missing:
+        raise ValidationError(missing)
+    return source, published  # type: ignore[return-value]
+
+
+def append_releases(
+    con: duckdb.DuckDBPyConnection,
+    releases: Sequence[tuple[RawRelease, str]],
+    meta: ReleaseMeta | None = None,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> list[AppendResult]:
+    """Validate, diff and write releases, all in one transaction.
+
+    Parameters
+    ----------
+    con
+        A read-write connection to a migrated store.
+    releases
+        ``(raw_release, file_name)`` pairs, applied in order.
+    meta
+        Flags that override what the files say (source, published date, title, URL).
+    dry_run
+        Compute and return the diff but write nothing.
+    progress
+        Called with ``(step, fraction_done)`` as the work advances.
+
+    Raises
+    ------
+    ValidationError
+        One line per problem across all releases; nothing is written.
+    """
+    meta = meta or ReleaseMeta()
+    say = progress or (lambda step, fraction: None)
+    results: list[AppendResult] = []
+    total = max(len(releases), 1)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for index, (raw, file_name) in enumerate(releases):
+            base = index / total
+            say(f"validating {file_name}", base)
+            results.append(_append_one(con, raw, meta, file_name, say, base, 1 / total))
+        if dry_run:
+            con.execute("ROLLBACK")
+        else:
+            say("committing", 0.99)
+            con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    for result in results:
+        result.dry_run = dry_run
+        if dry_run:
+            result.release_id = None
+    say("done", 1.0)
+    return results
+
+
+def _append_one(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawRelease,
+    meta: ReleaseMeta,
+    file_name: str,
+    say: Progress,
+    base: float,
+    share: float,
+) -> AppendResult:
+    source, published = _resolve_meta(raw, meta, file_name)
+    title = meta.title or raw.title
+    url = meta.url or raw.url
+    result = AppendResult(file_name=file_name, published_at=published, source=source)
+    result.notes.extend(raw.notes)
+
+    if raw.frame.height == 0:
+        raise ValidationError(
+            [f"error: {file_name}: the release has no rows (expected at least one value)"]
+        )
+
+    # Catalogue: register what the file describes, refuse what nobody described.
+    series = known_series(con)
+    ids = raw.frame["series_id"].unique()
+    unknown = sorted(set(ids.to_list()) - set(series["series_id"].to_list()))
+    if unknown:
+        new_series, notes, problems = _series_to_register(raw, unknown, source, file_name)
+        if problems:
+            raise ValidationError(problems)
+        if new_series is not None:
+            upsert_series(con, new_series)
+            result.registered = new_series["series_id"].to_list()
+            result.notes.extend(notes)
+        series = known_series(con)
+
+    # Rows.
+    frame, problems = validate(raw, series, file_name)
+    if problems:
+        raise ValidationError(problems)
+    say(f"diffing {file_name}", base + share * 0.4)
+
+    digest = checksum(frame)
+    existing = db.one(
+        con, "SELECT release_id FROM releases WHERE checksum = ? ORDER BY release_id", [digest]
+    )
+    if existing:
+        result.duplicate_of = existing[0]
+        result.unchanged = frame.height
+        return result
+    order = _order_problem(con, frame, published, file_name)
+    if order:
+        raise ReleaseError(order)
+
+    diff = _diff(con, frame)
+    counts = diff["change"].value_counts()
+    count = dict(zip(counts["change"], counts["count"], strict=True))
+    result.new = count.get("new", 0)
+    result.revised = count.get("revised", 0)
+    result.deleted = count.get("deleted", 0)
+    result.unchanged = count.get("unchanged", 0)
+    result.changes = diff.filter(pl.col("change") != "unchanged").sort("series_id", "period")
+
+    say(f"writing {file_name}", base + share * 0.7)
+    release_id = db.scalar(con, "SELECT nextval('release_id_seq')")
+    con.execute(
+        """
+        INSERT INTO releases (release_id, source, title, published_at, url, ingested_at,
+            file_name, format, checksum, rows_new, rows_revised, rows_unchanged, rows_deleted)
+        VALUES (?, ?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            release_id, source, title, published, url, file_name, raw.format, digest,
+            result.new, result.revised, result.unchanged, result.deleted,
+        ],
+    )  # fmt: skip
+    # Insert sorted by (series_id, period): physical order is what makes as-of reads fast.
+    with db.registered(con, changes=result.changes):
+        con.execute(
+            """
+            INSERT INTO observations
+                (series_id, period, period_end, value, status, release_id, note)
+            SELECT series_id, period, period_end, value, status, ?, note
+            FROM changes ORDER BY series_id, period
+            """,
+            [release_id],
+        )
+    result.release_id = release_id
+    return result
+
+
+def open_for_append(path: str | Path | None) -> duckdb.DuckDBPyConnection:
+    """A read-write connection with the schema up to date."""
+    con = db.connect(path)
+    db.ensure_schema(con)
+    return con

@@ -1,0 +1,495 @@
+"""The ``tracker`` command line: the only place that prints or exits."""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from tracker import db, paths, queries
+from tracker.errors import TrackerError
+
+PROGRESS_ROWS = 100_000
+OUTPUT_FORMATS = ("table", "csv", "json", "parquet")
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+# Shared options ------------------------------------------------------------------------------
+
+
+def db_option(f: Callable) -> Callable:
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="TRACKER_DB",
+        default=None,
+        help="The store (default: $TRACKER_DB or data/tracker.duckdb).",
+    )(f)
+
+
+def output_options(f: Callable) -> Callable:
+    f = click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Write to this file instead of the terminal (parquet needs it).",
+    )(f)
+    f = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(OUTPUT_FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(f)
+    return f
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.6e}"
+    if isinstance(value, datetime):
+        return (
+            value.isoformat(sep=" ") if value.time() != datetime.min.time() else str(value.date())
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def emit(frame: pl.DataFrame, fmt: str, output: Path | None, *, title: str | None = None) -> None:
+    """Write a frame as a table, CSV, JSON or Parquet to the terminal or a file."""
+    if fmt == "parquet":
+        if output is None:
+            raise click.UsageError("--format parquet needs -o FILE")
+        frame.write_parquet(output)
+        err.print(f"wrote {frame.height} rows to {output}")
+        return
+    if fmt == "csv":
+        text = _flatten(frame).write_csv()
+    elif fmt == "json":
+        text = json.dumps(frame.to_dicts(), default=_json_default, indent=1) + "\n"
+    else:
+        table = Table(title=title, show_lines=False, header_style="bold")
+        numeric = {c for c, t in frame.schema.items() if t.is_numeric()}
+        for column in frame.columns:
+            table.add_column(column, justify="right" if column in numeric else "left")
+        for row in frame.iter_rows():
+            table.add_row(*(_cell(v) for v in row))
+        if output is None:
+            out.print(table)
+            return
+        buffer = io.StringIO()
+        Console(file=buffer, width=200).print(table)
+        text = buffer.getvalue()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+        err.print(f"wrote {frame.height} rows to {output}")
+
+
+def _flatten(frame: pl.DataFrame) -> pl.DataFrame:
+    lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
+    return frame.with_columns(pl.col(c).list.join(";") for c in lists) if lists else frame
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def fail_on_tracker_errors(f: Callable) -> Callable:
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except TrackerError as exc:
+            if os.environ.get("TRACKER_DEBUG") == "1":
+                raise
+            for line in exc.message.splitlines():
+                err.print(line, markup=False)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+# Commands ------------------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="tracker")
+def cli() -> None:
+    """Economic indicators with every release kept: append releases, replay any date.
+
+    \b
+    Example:
+        tracker init
+        tracker show CHN.EXPORTS.YOY
+        tracker show WLD.GDP.OECD_FCST --as-of 2025-05-01
+        tracker query "select * from revisions where series_id = 'WLD.GDP.OECD_FCST'"
+    """
+
+
+@cli.command()
+@db_option
+@click.option("--no-seed", is_flag=True, help="Create the schema only; do not load data/.")
+@fail_on_tracker_errors
+def init(db_path: Path | None, no_seed: bool) -> None:
+    """Create or migrate the store and load the seed release history from data/.
+
+    Running it again applies new migrations and seed releases only: it changes nothing else.
+
+    \b
+    Example:
+        tracker init
+        tracker init --db /tmp/scratch.duckdb --no-seed
+    """
+    from tracker.seed import load_seed
+
+    target = db_path or paths.default_db()
+    with db.connect(target) as con:
+        applied = db.migrate(con)
+        views = db.refresh_views(con)
+        msg = f"store {target}: {len(applied)} migration(s) applied, {len(views)} views refreshed"
+        err.print(msg)
+        if no_seed:
+            return
+        result = load_seed(con)
+    err.print(
+        f"seed: {len(result.series_added)} series added, {result.events_added} events added, "
+        f"{result.releases_added} of {len(result.releases)} releases appended"
+    )
+
+
+def _progress_for(rows: int):
+    """A rich progress bar for big releases; a no-op for small ones."""
+    if rows <= PROGRESS_ROWS or not err.is_terminal:
+        return None, None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err)
+    task = bar.add_task("appending", total=1.0)
+
+    def update(step: str, fraction: float) -> None:
+        bar.update(task, description=step, completed=fraction)
+
+    return bar, update
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
+@click.option("--source", help="Publisher of the release, e.g. 'China customs (GAC)'.")
+@click.option("--published", help="Day the values became public (YYYY-MM-DD).")
+@click.option("--title", help="Title of the release, e.g. 'May 2025 trade data'.")
+@click.option("--url", help="Where the release was published.")
+@click.option("--format", "fmt", default=None, help="Skip sniffing: the file's format name.")
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="FROM=TO",
+    help="Append the file's series FROM into the existing series TO (repeatable).",
+)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV (from,to) of series-id mappings.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@fail_on_tracker_errors
+def append(
+    files: tuple[Path, ...],
+    db_path: Path | None,
+    source: str | None,
+    published: str | None,
+    title: str | None,
+    url: str | None,
+    fmt: str | None,
+    mappings: tuple[str, ...],
+    mapping_file: Path | None,
+    dry_run: bool,
+) -> None:
+    """Append release files: validate every row, diff against the store, commit all at once.
+
+    The format is recognised from the content (canonical CSV/Parquet/JSON lines, FRED, ALFRED,
+    SDMX-CSV, SDMX-ML, World Bank WDI, DBnomics). If anything is wrong, nothing is written and
+    each problem is printed as FILE:LINE: column 'C': what is wrong (the fix).
+
+    \b
+    Example:
+        tracker append may.csv --source "China customs (GAC)" --published 2025-06-09
+        tracker append IMPCH.csv --source FRED --published 2026-02-01 --dry-run
+        tracker append oecd.csv --map "GDP.WLD=WLD.GDP.OECD_FCST" --published 2025-06-03
+    """
+    from tracker import append as appending
+    from tracker import formats
+
+    meta = appending.ReleaseMeta(
+        source=source, published=appending.parse_published(published), title=title, url=url
+    )
+    mapping = _mapping(mappings, mapping_file)
+    raws = []
+    for path in files:
+        releases = formats.read(path, format=fmt)
+        if mapping:
+            from tracker.formats.mapping import apply_mapping
+
+            releases = apply_mapping(releases, mapping)
+        raws.extend((raw, path.name) for raw in releases)
+    rows = sum(raw.frame.height for raw, _ in raws)
+    bar, update = _progress_for(rows)
+    with appending.open_for_append(db_path) as con:
+        if bar is None:
+            results = appending.append_releases(con, raws, meta, dry_run=dry_run)
+        else:
+            with bar:
+                results = appending.append_releases(
+                    con, raws, meta, dry_run=dry_run, progress=update
+                )
+    for result in results:
+        for note in result.notes:
+            err.print(f"note: {note}", markup=False)
+        if dry_run and result.changes is not None and result.changes.height:
+            emit(
+                result.changes.select(
+                    "change", "series_id", "period", "previous_value", "value", "status"
+                ),
+                "table",
+                None,
+                title=f"{result.file_name}: changes",
+            )
+        out.print(result.summary(), markup=False)
+
+
+def _mapping(pairs: tuple[str, ...], mapping_file: Path | None) -> dict[str, str]:
+    if not pairs and mapping_file is None:
+        return {}
+    from tracker.formats import mapping as mapping_module
+
+    result = mapping_module.load_mapping(mapping_file) if mapping_file else {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.BadParameter(f"'{pair}' is not FROM=TO", param_hint="--map")
+        left, right = pair.split("=", 1)
+        result[left.strip()] = right.strip()
+    return result
+
+
+@cli.command()
+@click.argument("series_id", required=False)
+@db_option
+@click.option(
+    "--from-csv",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Define every series in a catalogue CSV (the shape of data/series.csv).",
+)
+@click.option("--name", help="Human name, e.g. 'China exports, y/y'.")
+@click.option("--unit", help="Display unit, e.g. '% y/y' or 'USD mn'.")
+@click.option(
+    "--unit-kind",
+    type=click.Choice(["level", "index", "rate", "growth_yoy", "growth_pop", "share"]),
+    help="What the numbers are; decides which transforms make sense.",
+)
+@click.option(
+    "--frequency", type=click.Choice(["A", "S", "Q", "M", "W", "D", "irregular"]),
+    help="Periodicity of the observations.",
+)  # fmt: skip
+@click.option("--geo", help="ISO 3166 alpha-3 code, or WLD.")
+@click.option("--source", help="Publisher, e.g. 'OECD'.")
+@click.option(
+    "--kind", type=click.Choice(["actual", "forecast", "policy"]), default="actual",
+    show_default=True, help="forecast: periods are target periods; policy: levels in force.",
+)  # fmt: skip
+@click.option("--description", help="One or two sentences on what the series measures.")
+@click.option("--tags", help="Comma-separated tags, e.g. 'china,trade'.")
+@click.option("--replace", is_flag=True, help="Update a series that already exists.")
+@fail_on_tracker_errors
+def define(
+    series_id: str | None,
+    db_path: Path | None,
+    from_csv: Path | None,
+    replace: bool,
+    tags: str | None,
+    **fields: str | None,
+) -> None:
+    """Define new series in the catalogue, one from flags or many from a catalogue CSV.
+
+    \b
+    Example:
+        tracker define DEU.EXPORTS.YOY --name "Germany exports, y/y" --unit "% y/y" \\
+            --unit-kind growth_yoy --frequency M --geo DEU --source Destatis
+        tracker define --from-csv my_series.csv
+    """
+    from tracker import append as appending
+    from tracker.seed import read_catalogue
+
+    if from_csv is not None:
+        catalogue = read_catalogue(from_csv)
+    else:
+        if not series_id:
+            raise click.UsageError("give a SERIES_ID (or --from-csv FILE)")
+        needed = ("name", "unit", "unit_kind", "frequency", "source")
+        missing = [f"--{n.replace('_', '-')}" for n in needed if not fields.get(n)]
+        if missing:
+            raise click.UsageError(f"defining {series_id} needs {', '.join(missing)}")
+        row = {"series_id": series_id, **fields}
+        row["tags"] = [t.strip() for t in (tags or "").split(",") if t.strip()]
+        catalogue = pl.DataFrame([row])
+    with appending.open_for_append(db_path) as con:
+        added, updated = appending.upsert_series(con, catalogue, replace=replace)
+    skipped = len(catalogue) - len(added) - len(updated)
+    out.print(f"{len(added)} series added, {len(updated)} updated", markup=False)
+    if skipped:
+        err.print(f"note: {skipped} already defined (pass --replace to update them)")
+
+
+@cli.command()
+@click.argument("sql")
+@db_option
+@output_options
+@click.option("--limit", type=int, default=None, help="Return at most this many rows.")
+@click.option(
+    "--timeout", type=float, default=60.0, show_default=True, help="Seconds before it is stopped."
+)
+@fail_on_tracker_errors
+def query(
+    sql: str,
+    db_path: Path | None,
+    fmt: str,
+    output: Path | None,
+    limit: int | None,
+    timeout: float,
+) -> None:
+    """Run read-only SQL on the store (- reads it from stdin).
+
+    Every public view works: latest, vintages, first_release, revisions, series_summary, and
+    the table macro asof(ts). Writes, file access and settings changes are refused.
+
+    \b
+    Example:
+        tracker query "select * from revisions where series_id = 'WLD.GDP.OECD_FCST'"
+        tracker query "select * from asof(DATE '2025-05-01')" --format csv -o may.csv
+        echo "select count(*) from observations" | tracker query -
+    """
+    from tracker import sqlconsole
+
+    if sql == "-":
+        sql = sys.stdin.read()
+    result = sqlconsole.run(db_path, sql, max_rows=limit, timeout=timeout)
+    emit(result.frame, fmt, output)
+    if result.truncated:
+        err.print(f"note: showing the first {limit} rows (raise --limit for more)")
+
+
+@cli.command("series")
+@click.argument("text", required=False)
+@db_option
+@output_options
+@fail_on_tracker_errors
+def series_cmd(text: str | None, db_path: Path | None, fmt: str, output: Path | None) -> None:
+    """List the series catalogue with latest readings; TEXT searches id, name, geo, source, tags.
+
+    \b
+    Example:
+        tracker series
+        tracker series china
+        tracker series tariff --format csv
+    """
+    with db.connect(db_path, read_only=True) as con:
+        frame = queries.summary(con, text)
+    if fmt == "table":
+        frame = frame.select(
+            "series_id", "name", "unit", "frequency", "kind", "last_period", "last_value",
+            "change", "last_published_at", "source",
+        )  # fmt: skip
+    emit(frame, fmt, output)
+
+
+@cli.command()
+@click.argument("series_id")
+@db_option
+@click.option("--as-of", help="Show the series as it was known on this date (YYYY-MM-DD).")
+@click.option("--vintages", "show_vintages", is_flag=True, help="Every version of every period.")
+@output_options
+@fail_on_tracker_errors
+def show(
+    series_id: str,
+    db_path: Path | None,
+    as_of: str | None,
+    show_vintages: bool,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Show one series: as now known, as known on a date, or with every vintage.
+
+    \b
+    Example:
+        tracker show CHN.EXPORTS.YOY
+        tracker show WLD.GDP.OECD_FCST --as-of 2025-05-01
+        tracker show WLD.GDP.OECD_FCST --vintages
+    """
+    with db.connect(db_path, read_only=True) as con:
+        meta = queries.require_series(con, series_id)
+        if show_vintages:
+            frame = queries.vintages(con, series_id).select(
+                "period", "value", "status", "release_id", "published_at", "source"
+            )
+        else:
+            frame = queries.series(con, series_id, as_of=as_of).select(
+                "period", "period_end", "value", "status", "release_id", "published_at"
+            )
+    known = f" as known on {as_of}" if as_of else ""
+    emit(frame, fmt, output, title=f"{series_id} — {meta['name']} ({meta['unit']}){known}")
+
+
+@cli.command()
+@db_option
+@click.option("--limit", type=int, default=None, help="Only the newest N releases.")
+@output_options
+@fail_on_tracker_errors
+def releases(db_path: Path | None, limit: int | None, fmt: str, output: Path | None) -> None:
+    """List the releases, newest first, with what each added and changed.
+
+    \b
+    Example:
+        tracker releases --limit 10
+    """
+    with db.connect(db_path, read_only=True) as con:
+        frame = queries.releases(con, limit=limit)
+    if fmt == "table":
+        frame = frame.select(
+            "release_id", "published_at", "source", "title", "rows_new", "rows_revised",
+            "rows_unchanged", "rows_deleted", "file_name",
+        )  # fmt: skip
+    emit(frame, fmt, output)
+
+
+def main() -> None:
+    """Entry point of the ``tracker`` console script."""
+    cli(prog_name="tracker")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Connections, migrations and views: the only module that reads ``sql/``."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from tracker import paths
+from tracker.errors import StoreError
+
+MIGRATIONS_TABLE = "schema_migrations"
+_LOCK_HINT = (
+    "another process holds the store open for writing; if `tracker serve` runs, it releases the "
+    "file between requests — retry, or stop the process that holds it"
+)
+
+
+def _sql_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.sql") if p.is_file())
+
+
+def object_name(path: Path) -> str:
+    """The SQL object a view file defines: ``21_latest.sql`` -> ``latest``."""
+    return re.sub(r"^\d+_", "", path.stem)
+
+
+def connect(
+    path: str | Path | None = None,
+    *,
+    read_only: bool = False,
+    retry_seconds: float = 10.0,
+    config: dict | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the store, waiting up to ``retry_seconds`` while another process holds its lock.
+
+    Parameters
+    ----------
+    path
+        The DuckDB file; defaults to ``$TRACKER_DB`` or ``data/tracker.duckdb``.
+    read_only
+        Open read-only (the file must exist).
+    retry_seconds
+        How long to keep retrying a lock conflict before giving up with a `StoreError`.
+    config
+        Extra DuckDB configuration, e.g. ``{"enable_external_access": False}``.
+    """
+    db_path = Path(path) if path is not None else paths.default_db()
+    if read_only and not db_path.exists():
+        raise StoreError(
+            f"error: store {db_path} does not exist (run `tracker init` to create it, "
+            "or pass --db / set TRACKER_DB)"
+        )
+    if not read_only:
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"error: cannot create the folder for store {db_path}: {exc.strerror} "
+                "(choose a writable place with --db or TRACKER_DB)"
+            ) from exc
+    deadline = time.monotonic() + retry_seconds
+    delay = 0.01
+    while True:
+        try:
+            return duckdb.connect(str(db_path), read_only=read_only, config=config or {})
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" in text.lower() and time.monotonic() < deadline:
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+                continue
+            if "lock" in text.lower():
+                raise StoreError(f"error: store {db_path} is busy: {_LOCK_HINT}") from exc
+            raise StoreError(
+                f"error: cannot open store {db_path}: {text} "
+                "(check the path and its permissions, or pass --db)"
+            ) from exc
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"error: cannot open store {db_path}: {exc} "
+                "(is it a DuckDB file? create one with `tracker init --db NEW_PATH`)"
+            ) from exc
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: commit on success, roll back on any exception."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("COMMIT")
+
+
+def applied_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Names of the migrations already applied to this store, in order."""
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} "
+        "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    rows = con.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY name").fetchall()
+    return [r[0] for r in rows]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the pending migrations, each in its own transaction; return the names applied."""
+    done = set(applied_migrations(con))
+    applied = []
+    for path in _sql_files(paths.MIGRATIONS_DIR):
+        if path.stem in done:
+            continue
+        with transaction(con):
+            con.execute(path.read_text())
+            con.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name) VALUES (?)", [path.stem])
+        applied.append(path.stem)
+    return applied
+
+
+def view_files() -> list[Path]:
+    """The view and macro files, in the order they must be created."""
+    return _sql_files(paths.VIEWS_DIR)
+
+
+def refresh_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """(Re-)create every public view and macro from ``sql/views/`` in one transaction."""
+    names = []
+    with transaction(con):
+        for path in view_files():
+            con.execute(path.read_text())
+            names.append(object_name(path))
+    return names
+
+
+def check_files() -> list[Path]:
+    """The data checks in ``sql/checks/``: SELECTs that return offending rows."""
+    return _sql_files(paths.CHECKS_DIR)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Migrate and refresh views: what every writer does before touching the store."""
+    migrate(con)
+    refresh_views(con)
+
+
+def one(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None
+) -> tuple | None:
+    """The first row of a query, fully fetched (DuckDB 2.0 refuses new work while a result
+    is only partly read)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None):
+    """The first column of the first row, or None."""
+    row = one(con, sql, params)
+    return None if row is None else row[0]
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, **frames) -> Iterator[None]:
+    """Make Polars frames visible to SQL under the given names for the block."""
+    for name, frame in frames.items():
+        con.register(name, frame)
+    try:
+        yield
+    finally:
+        for name in frames:
+            con.unregister(name)

@@ -1,0 +1,58 @@
+"""One root exception; each user-visible failure is a subclass whose message names the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class TrackerError(Exception):
+    """Root of every error tracker reports to a user (exit code 1 in the CLI)."""
+
+    exit_code = 1
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.__class__.__name__
+
+
+class StoreError(TrackerError):
+    """The store cannot be opened, migrated or written (locked, missing, read-only disk)."""
+
+
+class SeriesError(TrackerError):
+    """A series id or series definition is unknown or invalid."""
+
+
+class PeriodError(TrackerError):
+    """A period code cannot be parsed or does not fit the series frequency."""
+
+
+class QueryError(TrackerError):
+    """An ad-hoc query was refused or failed."""
+
+
+class TransformError(TrackerError):
+    """A transform, rebase or aggregation does not apply to the series (e.g. pc1 of a rate)."""
+
+
+class ReleaseError(TrackerError):
+    """Release metadata is missing or contradicts the store (no published date, out of order)."""
+
+
+class FormatError(TrackerError):
+    """A file is not in the format expected, or is broken."""
+
+
+class ValidationError(TrackerError):
+    """A release file has one or more bad rows. ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def problem(file: str, line: int | None, column: str | None, text: str) -> str:
+    """Format one problem line: ``error: FILE:LINE: column 'C': TEXT``."""
+    where = file if line is None else f"{file}:{line}"
+    col = f" column '{column}':" if column else ""
+    return f"error: {where}:{col} {text}"

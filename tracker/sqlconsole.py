@@ -1,0 +1,115 @@
+"""Ad-hoc SQL for people: read-only, contained, time-limited.
+
+Containment comes from DuckDB itself, not from string matching: the store is opened read-only
+with ``enable_external_access = false`` (no files, no network, no ATTACH/INSTALL/COPY) and
+``lock_configuration = true`` (no SET that turns it back on); only SELECT-like statements pass
+the allow-list; a timer interrupts a query that runs past its time limit.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from tracker import db
+from tracker.errors import QueryError
+
+ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+DEFAULT_TIMEOUT = 30.0
+SAFE_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+
+@dataclass
+class QueryResult:
+    frame: pl.DataFrame
+    truncated: bool
+    seconds: float
+
+
+def check_statements(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse anything but one read statement (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN)."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryError(f"error: {_first_line(exc)}") from None
+    if not statements:
+        raise QueryError("error: the query is empty (write a SELECT, e.g. SELECT * FROM latest)")
+    if len(statements) > 1:
+        raise QueryError(
+            "error: one statement at a time (remove the extra ';'-separated statement)"
+        )
+    kind = statements[0].type
+    if kind not in ALLOWED:
+        name = kind.name.replace("_", " ")
+        raise QueryError(
+            f"error: {name} statements are not allowed here: the console is read-only "
+            "(write a SELECT; to add data use `tracker append`)"
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0]
+
+
+def run(
+    path: str | Path | None,
+    sql: str,
+    *,
+    params: list | dict | None = None,
+    max_rows: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> QueryResult:
+    """Run one read-only statement against the store at ``path``.
+
+    Parameters
+    ----------
+    max_rows
+        Return at most this many rows (``truncated`` tells whether there were more).
+    timeout
+        Interrupt the query after this many seconds with a `QueryError`.
+    """
+    con = db.connect(path, read_only=True, config=SAFE_CONFIG)
+    try:
+        check_statements(con, sql)
+        timer = None
+        interrupted = threading.Event()
+        if timeout:
+
+            def stop() -> None:
+                interrupted.set()
+                con.interrupt()
+
+            timer = threading.Timer(timeout, stop)
+            timer.daemon = True
+            timer.start()
+        started = time.perf_counter()
+        try:
+            rel = con.sql(sql, params=params)
+            if rel is None:
+                frame = pl.DataFrame()
+            elif max_rows is not None:
+                frame = rel.limit(max_rows + 1).pl()
+            else:
+                frame = rel.pl()
+        except duckdb.Error as exc:
+            if interrupted.is_set():
+                raise QueryError(
+                    f"error: the query ran longer than {timeout:g} s and was stopped "
+                    "(add a WHERE on series_id or period, or a LIMIT)"
+                ) from None
+            raise QueryError(f"error: {_first_line(exc)}") from None
+        finally:
+            if timer is not None:
+                timer.cancel()
+        seconds = time.perf_counter() - started
+    finally:
+        con.close()
+    truncated = max_rows is not None and frame.height > max_rows
+    if truncated:
+        frame = frame.head(max_rows)
+    return QueryResult(frame=frame, truncated=truncated, seconds=seconds)
