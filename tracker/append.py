@@ -377,8 +377,13 @@ def _line_of(text: str) -> int:
         return 0
 
 
-def checksum(frame: pl.DataFrame) -> str:
-    """Hash of the normalised content: same rows in any order give the same checksum."""
+def checksum(frame: pl.DataFrame, published: datetime) -> str:
+    """Hash of the normalised content and its publication time, rows in any order.
+
+    The publication time is part of it because an agency may re-publish identical numbers
+    (the IMF's April and October 2024 outlooks both said 3.2 for 2025): that is a new vintage
+    confirming the old one, not the same release twice.
+    """
     body = frame.select(
         "series_id",
         pl.col("period").cast(pl.String),
@@ -387,7 +392,8 @@ def checksum(frame: pl.DataFrame) -> str:
         pl.col("value").round_sig_figs(12).cast(pl.String),
         "status",
     ).sort("series_id", "period", "status")
-    digest = hashlib.sha256(body.write_csv(include_header=False).encode())
+    digest = hashlib.sha256(published.isoformat().encode() + b"\n")
+    digest.update(body.write_csv(include_header=False).encode())
     return "sha256:" + digest.hexdigest()
 
 
@@ -564,7 +570,7 @@ def _append_one(
         raise ValidationError(problems)
     say(f"diffing {file_name}", base + share * 0.4)
 
-    digest = checksum(frame)
+    digest = checksum(frame, published)
     existing = db.one(
         con, "SELECT release_id FROM releases WHERE checksum = ? ORDER BY release_id", [digest]
     )
@@ -584,6 +590,13 @@ def _append_one(
     result.deleted = count.get("deleted", 0)
     result.unchanged = count.get("unchanged", 0)
     result.changes = diff.filter(pl.col("change") != "unchanged").sort("series_id", "period")
+    # Forecast vintages are stored whole: a forecast that a new outlook confirms is a data
+    # point of the forecast's evolution, unlike an unchanged actual, which is just a repeat.
+    forecasts = series.filter(pl.col("kind") == "forecast")["series_id"]
+    stored = diff.filter(
+        (pl.col("change") != "unchanged")
+        | (pl.col("series_id").is_in(forecasts.implode()) & (pl.col("status") != "deleted"))
+    ).sort("series_id", "period")
 
     say(f"writing {file_name}", base + share * 0.7)
     release_id = db.scalar(con, "SELECT nextval('release_id_seq')")
@@ -599,7 +612,7 @@ def _append_one(
         ],
     )  # fmt: skip
     # Insert sorted by (series_id, period): physical order is what makes as-of reads fast.
-    with db.registered(con, changes=result.changes):
+    with db.registered(con, changes=stored):
         con.execute(
             """
             INSERT INTO observations

@@ -175,3 +175,17 @@ def registered(con: duckdb.DuckDBPyConnection, **frames) -> Iterator[None]:
     finally:
         for name in frames:
             con.unregister(name)
+
+
+@contextmanager
+def reader(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-only connection: open, read, close.
+
+    Readers never hold the file between requests, so `tracker append` in another process can
+    take the write lock; `connect` retries while a writer holds it.
+    """
+    con = connect(path, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()

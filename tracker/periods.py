@@ -144,6 +144,10 @@ def _example(frequency: str, start: date) -> str:
     }.get(frequency, start.isoformat())
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def fit(code: str, frequency: str) -> tuple[date, date]:
     """Parse ``code`` for a series of ``frequency`` and return its ``(start, end)``.
 
@@ -169,7 +173,7 @@ def fit(code: str, frequency: str) -> tuple[date, date]:
     raise _bad(
         code,
         f"is a {FREQUENCY_NAMES[kind]} period but the series is {name} "
-        f"(use a {name} code such as {_example(frequency, start)})",
+        f"(use {_article(name)} {name} code such as {_example(frequency, start)})",
     )
 
 

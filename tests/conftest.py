@@ -1,0 +1,113 @@
+"""Shared fixtures: real DuckDB files on disk, the real seed, the real agency files."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from tracker import db, paths
+from tracker.append import ReleaseMeta, append_releases, upsert_series
+from tracker.formats import RawRelease
+from tracker.seed import load_seed
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    """The real agency files (``$TRACKER_FIXTURES`` or ``../shared/fixtures``)."""
+    folder = paths.fixtures_dir()
+    if not folder.is_dir():
+        pytest.skip(f"agency fixtures not found at {folder} (set TRACKER_FIXTURES)")
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    """An empty, migrated store file."""
+    path = tmp_path / "store.duckdb"
+    with db.connect(path) as con:
+        db.ensure_schema(con)
+    return path
+
+
+@pytest.fixture
+def con(store: Path):
+    with db.connect(store) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the seed loaded, built once per session; copy it before writing."""
+    path = tmp_path_factory.mktemp("seed") / "seeded.duckdb"
+    with db.connect(path) as connection:
+        db.ensure_schema(connection)
+        load_seed(connection)
+    return path
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, seeded_template: Path) -> Path:
+    """A private copy of the seeded store."""
+    path = tmp_path / "seeded.duckdb"
+    shutil.copy(seeded_template, path)
+    return path
+
+
+def define(con: duckdb.DuckDBPyConnection, series_id: str, **overrides) -> None:
+    """Add one series to the catalogue with sensible defaults."""
+    row = {
+        "series_id": series_id,
+        "name": series_id,
+        "unit": "%",
+        "unit_kind": "level",
+        "frequency": "M",
+        "geo": "WLD",
+        "source": "Test agency",
+        "kind": "actual",
+        "description": None,
+        "tags": [],
+    }
+    row.update(overrides)
+    upsert_series(con, pl.DataFrame([row]))
+
+
+def release(
+    con: duckdb.DuckDBPyConnection,
+    published: str,
+    rows: list[tuple],
+    *,
+    source: str = "Test agency",
+    dry_run: bool = False,
+):
+    """Append one release of ``(series_id, period, value[, status])`` rows."""
+    frame = pl.DataFrame(
+        {
+            "series_id": [r[0] for r in rows],
+            "period": [r[1] for r in rows],
+            "value": [r[2] for r in rows],
+            "status": [r[3] if len(r) > 3 else None for r in rows],
+            "line": list(range(2, len(rows) + 2)),
+        },
+        schema={
+            "series_id": pl.String,
+            "period": pl.String,
+            "value": pl.Float64,
+            "status": pl.String,
+            "line": pl.Int64,
+        },
+    )
+    raw = RawRelease(frame=frame, format="test")
+    meta = ReleaseMeta(source=source, published=datetime.fromisoformat(published))
+    return append_releases(con, [(raw, f"r{published}.csv")], meta, dry_run=dry_run)[0]
+
+
+def content(path: Path) -> dict[str, list]:
+    """Every row of every table, sorted: equal before and after means the store is unchanged."""
+    with db.connect(path, read_only=True) as con:
+        tables = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
+        return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}

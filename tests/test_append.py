@@ -1,0 +1,224 @@
+"""The append pipeline end to end through the CLI: validate, diff, one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import content, define, release
+from tracker import db
+from tracker.cli import cli
+
+
+@pytest.fixture
+def trade(store: Path) -> Path:
+    with db.connect(store) as con:
+        define(con, "CHN.EXPORTS.YOY", unit="% y/y", unit_kind="growth_yoy")
+        define(con, "CHN.IMPORTS.YOY", unit="% y/y", unit_kind="growth_yoy")
+        release(
+            con,
+            "2025-05-09",
+            [("CHN.EXPORTS.YOY", "2025-04", 8.1), ("CHN.IMPORTS.YOY", "2025-04", -0.2)],
+            source="China customs (GAC)",
+        )
+    return store
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+GOOD = "series_id,period,value\nCHN.EXPORTS.YOY,2025-05,4.8\nCHN.IMPORTS.YOY,2025-05,-3.4\n"
+
+
+def test_append_prints_what_it_did_and_shows_in_latest(trade, tmp_path):
+    path = write(tmp_path, "may.csv", GOOD)
+    result = run("append", str(path), "--db", str(trade), "--source", "China customs (GAC)",
+                 "--published", "2025-06-09")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "release 2: 2 new, 0 revised, 0 unchanged (China customs (GAC), published 2025-06-09)\n"
+    )
+    shown = run("show", "CHN.EXPORTS.YOY", "--db", str(trade), "--format", "csv")
+    assert shown.stdout.splitlines()[1:] == [
+        "2025-04-01,2025-04-30,8.1,actual,1,2025-05-09T00:00:00.000000",
+        "2025-05-01,2025-05-31,4.8,actual,2,2025-06-09T00:00:00.000000",
+    ]
+
+
+def test_same_content_twice_is_a_no_op_naming_the_release(trade, tmp_path):
+    path = write(tmp_path, "may.csv", GOOD)
+    args = ["--db", str(trade), "--source", "GAC", "--published", "2025-06-09"]
+    assert run("append", str(path), *args).exit_code == 0
+    before = content(trade)
+    again = run("append", str(path), *args)
+    assert again.exit_code == 0
+    assert (
+        again.stdout
+        == "may.csv: already in the store as release 2 (same content); nothing appended\n"
+    )
+    assert content(trade) == before
+
+
+def test_revision_and_unchanged_are_counted(trade, tmp_path):
+    path = write(
+        tmp_path,
+        "rev.csv",
+        "series_id,period,value\nCHN.EXPORTS.YOY,2025-04,8.2\nCHN.IMPORTS.YOY,2025-04,-0.2\n",
+    )
+    result = run(
+        "append", str(path), "--db", str(trade), "--source", "GAC", "--published", "2025-06-20"
+    )
+    assert result.stdout.startswith("release 2: 0 new, 1 revised, 1 unchanged")
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(trade, tmp_path):
+    path = write(tmp_path, "may.csv", GOOD)
+    before = content(trade)
+    result = run("append", str(path), "--db", str(trade), "--source", "GAC",
+                 "--published", "2025-06-09", "--dry-run")  # fmt: skip
+    assert result.exit_code == 0
+    assert (
+        "dry run: may.csv (GAC, published 2025-06-09) would add 2 new, 0 revised, 0 unchanged"
+        in result.stdout
+    )
+    assert "CHN.EXPORTS.YOY" in result.stdout
+    assert content(trade) == before
+
+
+BAD_CASES = [
+    (
+        "series_id,period,value\nCHN.EXPORTS.YOY,2025-05,n/a%\n",
+        ["error: bad.csv:2: column 'value': 'n/a%' is not a number (use an empty cell for a missing value)"],
+    ),
+    (
+        "series_id,period,value\nCHN.EXPORTS.YOY,2025-05,NaN\nCHN.IMPORTS.YOY,2025-05,inf\n",
+        [
+            "error: bad.csv:2: column 'value': 'NaN' is not a finite number (use an empty cell for a missing value)",
+            "error: bad.csv:3: column 'value': 'inf' is not a finite number (use an empty cell for a missing value)",
+        ],
+    ),
+    (
+        "series_id,period,value\nCHN.EXPORTS.YOY,2025-Q2,1\n",
+        ["error: bad.csv:2: column 'period': '2025-Q2' is a quarterly period but the series is "
+         "monthly (use a monthly code such as 2025-04) for series CHN.EXPORTS.YOY"],
+    ),
+    (
+        "series_id,period,value\nCHN.EXPORTS.YOY,2025-05,1\nCHN.EXPORTS.YOY,2025-05-01,2\n",
+        ["error: bad.csv:3: column 'period': series CHN.EXPORTS.YOY period 2025-05-01 appears "
+         "again (first on line 2; a release holds one value per series and period)"],
+    ),
+    (
+        "series_id,period,value\nDEU.EXPORTS.YOY,2025-05,1\n",
+        ["error: bad.csv:2: column 'series_id': 'DEU.EXPORTS.YOY' is not a known series (define "
+         "it first: tracker define DEU.EXPORTS.YOY --name NAME --unit UNIT --frequency M "
+         "--source SOURCE, or tracker define --from-csv catalogue.csv)"],
+    ),
+    (
+        "series_id,period,value,status\nCHN.EXPORTS.YOY,2025-05,1,final\n",
+        ["error: bad.csv:2: column 'status': 'final' is not a status (use one of actual, "
+         "estimate, provisional, forecast, deleted, or leave it empty)"],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_CASES)
+def test_bad_rows_exit_1_with_one_line_each_and_change_nothing(trade, tmp_path, text, expected):
+    path = write(tmp_path, "bad.csv", text)
+    before = content(trade)
+    result = run(
+        "append", str(path), "--db", str(trade), "--source", "GAC", "--published", "2025-06-09"
+    )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == expected
+    assert content(trade) == before
+
+
+def test_missing_published_date_says_which_flag(trade, tmp_path):
+    path = write(tmp_path, "may.csv", GOOD)
+    result = run("append", str(path), "--db", str(trade), "--source", "GAC")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: may.csv: no publication date (pass --published YYYY-MM-DD: the day these values "
+        "became public)\n"
+    )
+
+
+def test_a_failure_half_way_leaves_nothing(trade, tmp_path):
+    """The first file is fine and gets diffed and written inside the transaction; the second is
+    refused; the store must be exactly as before."""
+    good = write(tmp_path, "may.csv", GOOD)
+    late = write(tmp_path, "late.csv", "series_id,period,value\nCHN.EXPORTS.YOY,2025-06,5.8\n")
+    bad = write(tmp_path, "bad.csv", "series_id,period,value\nCHN.EXPORTS.YOY,2025-07,x\n")
+    before = content(trade)
+    result = run("append", str(good), str(late), str(bad), "--db", str(trade),
+                 "--source", "GAC", "--published", "2025-06-09")  # fmt: skip
+    assert result.exit_code == 1
+    assert content(trade) == before
+
+
+def test_out_of_order_release_is_refused(trade, tmp_path):
+    path = write(tmp_path, "old.csv", "series_id,period,value\nCHN.EXPORTS.YOY,2025-03,12.4\n")
+    before = content(trade)
+    result = run(
+        "append", str(path), "--db", str(trade), "--source", "GAC", "--published", "2025-04-14"
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "error: old.csv: series CHN.EXPORTS.YOY already has release 1 published 2025-05-09, "
+        "after this release's 2025-04-14; append releases in publication order"
+    )
+    assert content(trade) == before
+
+
+def test_define_then_append_a_new_series(trade, tmp_path):
+    result = run("define", "DEU.EXPORTS.YOY", "--db", str(trade), "--name", "Germany exports",
+                 "--unit", "% y/y", "--unit-kind", "growth_yoy", "--frequency", "M",
+                 "--geo", "DEU", "--source", "Destatis")  # fmt: skip
+    assert result.exit_code == 0
+    assert result.stdout == "1 series added, 0 updated\n"
+    path = write(tmp_path, "de.csv", "series_id,period,value\nDEU.EXPORTS.YOY,2025-05,-1.6\n")
+    appended = run(
+        "append", str(path), "--db", str(trade), "--source", "Destatis", "--published", "2025-07-08"
+    )
+    assert appended.exit_code == 0
+
+
+def test_define_from_a_catalogue_csv(trade, tmp_path):
+    path = write(
+        tmp_path,
+        "cat.csv",
+        "series_id,name,unit,unit_kind,frequency,geo,source,kind,description,tags\n"
+        "JPN.CPI,Japan CPI,index,index,M,JPN,Statistics Bureau,actual,,japan;prices\n"
+        "JPN.BAD,Japan bad,%,percent,M,JPN,Statistics Bureau,actual,,\n",
+    )
+    result = run("define", "--from-csv", str(path), "--db", str(trade))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: catalogue:3: column 'unit_kind': 'percent' is not one of level, index, rate, "
+        "growth_yoy, growth_pop, share"
+    ]
+
+
+def test_parquet_and_jsonl_are_canonical_too(trade, tmp_path):
+    import polars as pl
+
+    frame = pl.DataFrame({"series_id": ["CHN.EXPORTS.YOY"], "period": ["2025-05"], "value": [4.8]})
+    frame.write_parquet(tmp_path / "may.parquet")
+    frame.write_ndjson(tmp_path / "may.jsonl")
+    args = ["--db", str(trade), "--source", "GAC", "--published", "2025-06-09"]
+    first = run("append", str(tmp_path / "may.parquet"), *args)
+    assert first.stdout.startswith("release 2: 1 new")
+    second = run("append", str(tmp_path / "may.jsonl"), *args)
+    assert (
+        second.stdout
+        == "may.jsonl: already in the store as release 2 (same content); nothing appended\n"
+    )

@@ -1,0 +1,151 @@
+"""The schema, migrations and public views against small, hand-checked inputs."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import pytest
+
+from tests.conftest import define, release
+from tracker import db, paths
+
+
+def test_migrations_are_recorded_and_idempotent(store):
+    with db.connect(store) as con:
+        assert db.migrate(con) == []
+        applied = db.applied_migrations(con)
+        assert applied == sorted(p.stem for p in paths.MIGRATIONS_DIR.glob("*.sql"))
+        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    assert {"series", "releases", "observations", "events", "schema_migrations"} <= tables
+
+
+def test_refreshing_views_twice_changes_nothing(store):
+    with db.connect(store) as con:
+        first = db.refresh_views(con)
+        second = db.refresh_views(con)
+    assert first == second
+
+
+@pytest.mark.parametrize("path", db.view_files(), ids=lambda p: p.name)
+def test_each_view_file_creates_the_object_its_name_says(path, tmp_path):
+    text = path.read_text()
+    assert text.startswith("-- "), "every SQL file starts with a one-line comment"
+    created = re.findall(r'CREATE OR REPLACE (?:VIEW|MACRO) "?(\w+)"?', text)
+    assert created == [db.object_name(path)]
+    with db.connect(tmp_path / "x.duckdb") as con:
+        db.ensure_schema(con)
+        functions = con.execute(
+            "SELECT function_name FROM duckdb_functions() WHERE function_type = 'table_macro'"
+        ).fetchall()
+        views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    names = {r[0] for r in functions} | {r[0] for r in views}
+    assert db.object_name(path) in names
+
+
+def _oecd(con):
+    define(con, "FCST", unit_kind="growth_yoy", frequency="A", kind="forecast", unit="% y/y")
+    release(con, "2024-12-04", [("FCST", "2025", 3.3), ("FCST", "2026", 3.3)])
+    release(con, "2025-03-17", [("FCST", "2025", 3.1), ("FCST", "2026", 3.0)])
+    release(con, "2025-06-03", [("FCST", "2025", 2.9), ("FCST", "2026", 3.0)])
+
+
+def test_asof_replays_what_was_known(con):
+    _oecd(con)
+
+    def value_asof(ts):
+        rows = con.execute(
+            "SELECT value FROM asof(?) WHERE series_id = 'FCST' AND period = DATE '2025-01-01'",
+            [ts],
+        ).fetchall()
+        return rows[0][0] if rows else None
+
+    assert value_asof(date(2024, 12, 3)) is None
+    assert value_asof(date(2024, 12, 4)) == 3.3  # a date includes releases dated that day
+    assert value_asof(date(2025, 5, 1)) == 3.1
+    assert value_asof(date(2025, 6, 10)) == 2.9
+
+
+def test_latest_first_release_and_vintages(con):
+    _oecd(con)
+    latest = con.sql("SELECT period, value, release_id FROM latest ORDER BY period").fetchall()
+    assert latest == [(date(2025, 1, 1), 2.9, 3), (date(2026, 1, 1), 3.0, 3)]
+    first = con.sql("SELECT period, value FROM first_release ORDER BY period").fetchall()
+    assert first == [(date(2025, 1, 1), 3.3), (date(2026, 1, 1), 3.3)]
+    # Forecast vintages are kept whole: the June outlook confirming 3.0 for 2026 is a version.
+    versions = con.sql("SELECT count(*) FROM vintages").fetchall()[0][0]
+    assert versions == 6
+
+
+def test_unchanged_actuals_are_counted_not_stored(con):
+    define(con, "X", frequency="M")
+    release(con, "2025-05-09", [("X", "2025-03", 12.4), ("X", "2025-04", 8.1)])
+    result = release(con, "2025-06-09", [("X", "2025-04", 8.1), ("X", "2025-05", 4.8)])
+    assert (result.new, result.revised, result.unchanged) == (1, 0, 1)
+    assert con.sql("SELECT count(*) FROM observations").fetchall() == [(3,)]
+    counts = con.sql("SELECT rows_new, rows_unchanged FROM releases WHERE release_id = 2")
+    assert counts.fetchall() == [(1, 1)]
+
+
+def test_the_same_numbers_published_again_later_are_a_new_vintage(con):
+    define(con, "F", frequency="A", kind="forecast", unit_kind="growth_yoy")
+    april = release(con, "2024-04-16", [("F", "2025", 3.2)])
+    october = release(con, "2024-10-22", [("F", "2025", 3.2)])
+    assert (april.release_id, october.release_id, october.duplicate_of) == (1, 2, None)
+    assert (october.new, october.revised, october.unchanged) == (0, 0, 1)
+    rows = con.sql("SELECT release_id, value FROM vintages ORDER BY release_id").fetchall()
+    assert rows == [(1, 3.2), (2, 3.2)]
+    assert con.sql("SELECT count(*) FROM revisions").fetchall() == [(0,)]
+
+
+def test_revisions_show_each_change_once(con):
+    _oecd(con)
+    result = con.sql(
+        """
+        SELECT period, previous_value, value, round(revision, 6), published_at,
+               previous_published_at
+        FROM revisions ORDER BY period, published_at
+        """
+    ).fetchall()
+    expected = [
+        (date(2025, 1, 1), 3.3, 3.1, -0.2, datetime(2025, 3, 17), datetime(2024, 12, 4)),
+        (date(2025, 1, 1), 3.1, 2.9, -0.2, datetime(2025, 6, 3), datetime(2025, 3, 17)),
+        (date(2026, 1, 1), 3.3, 3.0, -0.3, datetime(2025, 3, 17), datetime(2024, 12, 4)),
+    ]
+    assert result == expected
+
+
+def test_a_deletion_is_a_tombstone_and_history_stays(con):
+    define(con, "X", frequency="M")
+    release(con, "2025-01-10", [("X", "2024-12", 1.0), ("X", "2024-11", 2.0)])
+    result = release(con, "2025-02-10", [("X", "2024-12", None, "deleted")])
+    assert (result.new, result.revised, result.deleted) == (0, 0, 1)
+    assert con.sql("SELECT period FROM latest").fetchall() == [(date(2024, 11, 1),)]
+    before = con.execute("SELECT count(*) FROM asof(DATE '2025-01-31')").fetchall()[0][0]
+    assert before == 2
+    stored = con.sql("SELECT count(*) FROM observations").fetchall()[0][0]
+    assert stored == 3  # nothing was deleted from the table
+    deleted = con.sql("SELECT previous_value, value, status FROM revisions").fetchall()
+    assert deleted == [(1.0, None, "deleted")]
+
+
+def test_series_summary_reads_the_last_two_periods(con):
+    define(con, "X", frequency="M")
+    release(con, "2025-05-09", [("X", "2025-03", 12.4), ("X", "2025-04", 8.1)])
+    release(con, "2025-06-09", [("X", "2025-05", 4.8)])
+    row = con.sql(
+        """
+        SELECT last_period, last_value, previous_value, round(change, 6), last_published_at,
+               release_count
+        FROM series_summary WHERE series_id = 'X'
+        """
+    ).fetchall()
+    assert row == [(date(2025, 5, 1), 4.8, 8.1, -3.3, datetime(2025, 6, 9), 2)]
+
+
+def test_float_noise_is_not_a_revision(con):
+    define(con, "IMP", frequency="M")
+    release(con, "2019-05-10", [("IMP", "2018-10", 11403.497575)])
+    result = release(con, "2026-02-01", [("IMP", "2018-10", 11403.497575000001)])
+    assert (result.new, result.revised, result.unchanged) == (0, 0, 1)
+    assert con.sql("SELECT count(*) FROM revisions").fetchall() == [(0,)]

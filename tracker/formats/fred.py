@@ -1,0 +1,187 @@
+"""FRED ``fredgraph.csv``: a date column, then one column per series named by its FRED id.
+
+::
+
+    observation_date,IMPCH            (DATE,IMPCH in files downloaded before December 2024)
+    1985-01-01,293.100000
+    1985-02-01,.
+
+- Recognised by the header: ``DATE`` or ``observation_date``, then FRED ids (upper-case letters,
+  digits, ``_``). A header whose every series column ends in ``_YYYYMMDD`` is an ALFRED vintage
+  file and is left to `tracker.formats.alfred`.
+- series_id = the FRED id as in the header (``IMPCH``); name = the id; source ``FRED``.
+- Periods are the ISO dates of the file (``2019-03-01``: the first day of the month, quarter or
+  year for M/Q/A series); the frequency is inferred per series from its dates.
+- ``.`` (older files) or an empty cell is a missing value (NULL). Cells before a series' first
+  value or after its last one, and empty cells off a series' own dates (a quarterly series in a
+  file shared with a monthly one), are layout, not published values, and are dropped.
+- The file carries no published date: pass ``--published`` (the day you downloaded it).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+
+from tracker.errors import FormatError, problem
+from tracker.formats import RawRelease
+from tracker.formats.wide_csv import (
+    LINE,
+    decode,
+    drop_padding,
+    duplicate_periods,
+    head_lines,
+    is_fred_header,
+    parse_dates,
+    parse_numbers,
+    raise_problems,
+    read_table,
+    series_frequencies,
+    split_line,
+)
+
+NAME = "fred"
+DATE_COLUMNS = ("observation_date", "DATE")
+EXPECTED = "a FRED CSV (header 'observation_date,SERIES_ID', or 'DATE,SERIES_ID' in older files)"
+HINT = "use an empty cell or '.' for a missing value"
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\b")
+_VINTAGE = re.compile(r".+_\d{8}")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]*")
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """True for a FRED header (``DATE``/``observation_date`` + ids) followed by ISO dates."""
+    lines = head_lines(head)
+    if not lines:
+        return False
+    header = [name.strip() for name in split_line(lines[0], ",")]
+    if not is_fred_header(header) or all(_VINTAGE.fullmatch(name) for name in header[1:]):
+        return False
+    return len(lines) == 1 or bool(_ISO_DATE.match(lines[1].strip()))
+
+
+def read(path: Path) -> list[RawRelease]:
+    """Read a fredgraph.csv: one release holding every series column.
+
+    Parameters
+    ----------
+    path
+        The CSV file as downloaded from FRED.
+
+    Returns
+    -------
+    list[RawRelease]
+        One release, source ``FRED``, no published date (the user passes ``--published``).
+
+    Raises
+    ------
+    FormatError
+        The file is not a FRED CSV (HTML page, wrong delimiter, header without the date column).
+    ValidationError
+        Bad dates or values, or a date given twice; one line per problem.
+    """
+    file = path.name
+    data, notes = decode(path.read_bytes(), file=file, expected=EXPECTED)
+    table = read_table(data, file=file, separator=",", expected=EXPECTED)
+    check_header(table.header, file=file)
+    date_column, *ids = table.header
+
+    # Parse dates and values.
+    frame, problems = parse_dates(table.frame, column=date_column, file=file, iso_only=True)
+    problems += duplicate_periods(
+        frame.filter(pl.col("date").is_not_null()),
+        keys=["date"],
+        file=file,
+        column=date_column,
+        what=lambda row: f"date {row[date_column]}",
+    )
+    long = frame.unpivot(index=[LINE, "date"], on=ids, variable_name="column", value_name="raw")
+    long, bad_values = parse_numbers(long, file=file, hint=HINT)
+    raise_problems(problems + bad_values)
+
+    # Build the release.
+    long = long.with_columns(pl.col("column").str.to_uppercase().alias("series_id"))
+    frequencies = series_frequencies(long)
+    long = drop_padding(long, frequencies)
+    out = long.select(
+        "series_id",
+        pl.col("date").dt.strftime("%Y-%m-%d").alias("period"),
+        "value",
+        pl.col(LINE).alias("line"),
+    )
+    series = frequencies.select(
+        "series_id",
+        pl.col("series_id").alias("name"),
+        "frequency",
+        pl.lit("FRED").alias("source"),
+    )
+    empty = frequencies.filter(pl.col("__anchor").is_null())["series_id"].to_list()
+    if empty:
+        notes.append(f"{file}: no values for {', '.join(empty)}")
+    return [RawRelease(frame=out, format=NAME, source="FRED", series=series, notes=notes)]
+
+
+def check_header(header: list[str], *, file: str, expected: str = EXPECTED) -> None:
+    """Refuse a header that is not ``DATE``/``observation_date`` followed by FRED ids.
+
+    Parameters
+    ----------
+    header
+        The header fields.
+    file
+        The file name used in messages.
+    expected
+        What the reader expected, for messages.
+
+    Raises
+    ------
+    FormatError
+        Naming what was found and how to fix it.
+    """
+    found = ",".join(header)
+    if len(header) == 1:
+        other = next((sep for sep in (";", "\t", "|") if sep in header[0]), None)
+        if other:
+            shown = "tab" if other == "\t" else f"'{other}'"
+            raise FormatError(
+                problem(
+                    file,
+                    1,
+                    None,
+                    f"expected {expected}, found columns separated by {shown} ('{found[:60]}'); "
+                    "FRED files are comma-separated: download the CSV again",
+                )
+            )
+    if header[0] not in DATE_COLUMNS:
+        fix = (
+            "the date column is missing: download the CSV again from FRED"
+            if _ID.fullmatch(header[0])
+            else "for a CSV that is not from FRED use --format wide_csv"
+        )
+        raise FormatError(
+            problem(
+                file,
+                1,
+                None,
+                f"expected the first column to be 'observation_date' (or 'DATE'), "
+                f"found '{header[0]}'; {fix}",
+            )
+        )
+    if len(header) < 2:
+        raise FormatError(
+            problem(file, 1, None, f"expected {expected}, found only the column '{header[0]}'")
+        )
+    for name in header[1:]:
+        if not _ID.fullmatch(name):
+            raise FormatError(
+                problem(
+                    file,
+                    1,
+                    name,
+                    "is not a FRED series id (expected letters, digits and '_', e.g. IMPCH); "
+                    "for a CSV that is not from FRED use --format wide_csv",
+                )
+            )

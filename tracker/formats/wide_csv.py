@@ -1,0 +1,818 @@
+"""Generic wide CSV: one date column, then one numeric column per series.
+
+This is how users, spreadsheets and frictionless data packages publish a handful of series::
+
+    Date,Rate                       Month;Exports;Imports;Balance
+    1953-04-01,2.83                 January 2001;1,187.5;8,427.5;-7,240.0
+
+Recognised by content, conservatively: in the first rows of the file the first column must parse as
+dates and every other column as numbers, and the header must not be FRED's (``DATE`` or
+``observation_date`` followed by FRED-style ids: that file belongs to `tracker.formats.fred`).
+
+- Separator: ``,``, ``;``, tab or ``|``, whichever gives every sampled line the header's field
+  count.
+- Dates: ``2001-01-01`` (a midnight time part is ignored), ``2001-01``, ``January 2001``,
+  ``Jan 2001``, ``2001-Q1``, ``2001``. Periods are emitted as the period's first day
+  (``2001-01-01``); the frequency (A, Q, M, W, D) is inferred from the spacing of the dates.
+- Numbers: ``1,187.5`` thousands separators are accepted. In a ``;``-separated file, a column that
+  has commas and never a decimal point is read with a decimal comma (``1.187,5`` = 1187.5) and a
+  note says so. An empty cell or ``.`` is a missing value (NULL). Cells before a column's first
+  value and after its last one are padding (columns of different lengths), not published missing
+  values, and are dropped.
+- Series ids: the column name upper-cased with every run of characters other than letters and
+  digits turned into ``_`` (``Rate`` → ``RATE``, ``Exports (USD mn)`` → ``EXPORTS_USD_MN``). Map
+  them onto real series with `tracker.formats.mapping`.
+- The file has no publisher or published date: pass ``--source`` and ``--published``.
+
+The CSV helpers in this module (decoding, structural checks, number and date parsing, frequency
+inference) are shared by the FRED, ALFRED and World Bank readers.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from tracker.errors import FormatError, ValidationError, problem
+from tracker.formats import RawRelease
+
+NAME = "wide_csv"
+EXPECTED = "a CSV with a date column followed by numeric columns (e.g. 'Date,Rate')"
+
+#: At most this many problem lines per check; a summary line counts the rest.
+MAX_PROBLEMS = 50
+#: Name of the column holding each row's 1-based line in the file.
+LINE = "__line"
+#: Cell values that mean "published as missing" in CSV formats.
+MISSING = ("", ".")
+
+NumberStyle = Literal["plain", "thousands", "decimal_comma"]
+
+_SEPARATORS = (",", ";", "\t", "|")
+_SNIFF_LINES = 20
+_HEAD_BYTES = 65536
+_FRED_DATE_COLUMNS = ("DATE", "observation_date")
+_FRED_ID = re.compile(r"[A-Z0-9][A-Z0-9_]*")
+_US_DECIMAL = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)\.\d+$"
+_US_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
+_EU_GROUPED = r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$"
+
+
+# Shared CSV helpers. ---------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """A CSV read as text: one String column per header field plus `LINE`."""
+
+    frame: pl.DataFrame
+    header: list[str]
+    header_line: int
+
+
+def decode(data: bytes, *, file: str, expected: str) -> tuple[bytes, list[str]]:
+    """Check that ``data`` is text of the expected kind; return it as UTF-8 without a BOM.
+
+    Parameters
+    ----------
+    data
+        The file's bytes.
+    file
+        The file name used in messages.
+    expected
+        What the reader expected, for messages ("a FRED CSV (header 'observation_date,ID')").
+
+    Returns
+    -------
+    tuple[bytes, list[str]]
+        The UTF-8 bytes and notes for the user (e.g. that the file was read as Windows-1252).
+
+    Raises
+    ------
+    FormatError
+        For an empty file, binary data, a zip or spreadsheet, an HTML/XML page or JSON.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    if not data.strip():
+        raise FormatError(problem(file, None, None, f"the file is empty (expected {expected})"))
+    found = _found_instead(data)
+    if found:
+        raise FormatError(problem(file, 1, None, f"expected {expected}, found {found}"))
+    notes = []
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Spreadsheet exports on Windows are often cp1252: read them rather than refuse, but say so.
+        try:
+            data = data.decode("cp1252").encode("utf-8")
+        except UnicodeDecodeError:
+            line = data.count(b"\n", 0, exc.start) + 1
+            byte = data[exc.start]
+            raise FormatError(
+                problem(
+                    file,
+                    line,
+                    None,
+                    f"is not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8 CSV",
+                )
+            ) from exc
+        notes.append(f"{file}: read as Windows-1252 text (the file is not UTF-8)")
+    return data, notes
+
+
+def _found_instead(data: bytes) -> str | None:
+    """What a file that is not CSV text is instead, or None when it may be CSV text."""
+    if data.startswith(b"PK\x03\x04"):
+        return (
+            "a zip archive (an .xlsx workbook or a compressed download): "
+            "unzip it or save the sheet as CSV"
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text: save the file as UTF-8 CSV"
+    if b"\x00" in data[:_HEAD_BYTES]:
+        return "binary data: export the data as CSV"
+    start = data[:1024].lstrip().lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in start:
+        first = data.lstrip()[:40].decode("utf-8", "replace").splitlines()[0]
+        return (
+            f"an HTML page ('{first}'): the download failed or saved the web page "
+            "instead of the data; download the file again"
+        )
+    if start.startswith(b"<"):
+        return "an XML document: if it is SDMX-ML, append it with --format sdmx_ml"
+    if start.startswith((b"{", b"[")):
+        return "JSON: if it is a DBnomics series response, append it with --format dbnomics"
+    return None
+
+
+def head_lines(head: bytes) -> list[str] | None:
+    """The complete, non-blank lines at the start of ``head`` (for sniffers); None if not text."""
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8) :]
+    if _found_instead(head) is not None:
+        return None
+    text = head.decode("utf-8", "replace")
+    lines = text.splitlines()
+    if len(head) >= _HEAD_BYTES - len(codecs.BOM_UTF8) and lines:
+        lines = lines[:-1]  # the last line may be cut in the middle
+    return [line for line in lines[: _SNIFF_LINES * 2] if line.strip()][:_SNIFF_LINES]
+
+
+def split_line(line: str, separator: str) -> list[str]:
+    """Split one CSV line into fields, honouring quotes."""
+    return next(csv.reader([line], delimiter=separator), [])
+
+
+def detect_separator(lines: Sequence[str]) -> str | None:
+    """The separator that gives every line the header's field count (at least 2), or None."""
+    best: tuple[int, str] | None = None
+    for separator in _SEPARATORS:
+        counts = {len(fields) for fields in csv.reader(lines, delimiter=separator)}
+        if len(counts) == 1 and (n := counts.pop()) >= 2 and (best is None or n > best[0]):
+            best = (n, separator)
+    return best[1] if best else None
+
+
+def is_fred_header(header: Sequence[str]) -> bool:
+    """True for FRED's header: ``DATE``/``observation_date`` then FRED-style ids."""
+    return (
+        len(header) >= 2
+        and header[0].strip() in _FRED_DATE_COLUMNS
+        and all(_FRED_ID.fullmatch(name.strip()) for name in header[1:])
+    )
+
+
+def read_table(
+    data: bytes, *, file: str, separator: str, expected: str, header_line: int = 1
+) -> Table:
+    """Read CSV text as strings, checking its structure first.
+
+    Parameters
+    ----------
+    data
+        UTF-8 text (see `decode`) starting at the header line.
+    file
+        The file name used in messages.
+    separator
+        The field separator.
+    expected
+        What the reader expected, for messages.
+    header_line
+        The 1-based line of the header in the file (after any preamble).
+
+    Returns
+    -------
+    Table
+        Every header column as String (empty cells are null), plus `LINE`. Blank lines are
+        dropped; unnamed columns with no values (WDI's trailing comma) are dropped.
+
+    Raises
+    ------
+    FormatError
+        A line with a different number of fields than the header (truncated file, wrong
+        delimiter), duplicate or unnamed columns holding values, or text Polars cannot parse.
+    """
+    lines = pl.read_csv(
+        data,
+        has_header=False,
+        separator="\x00",
+        quote_char=None,
+        infer_schema=False,
+        empty_string_is_null=False,
+        new_columns=["text"],
+    )["text"].str.strip_chars_end("\r")
+    header = split_line(lines[0], separator)
+    if not "".join(header).strip():
+        raise FormatError(
+            problem(file, header_line, None, f"the header line is empty (expected {expected})")
+        )
+    _check_fields(lines, header, data, file=file, separator=separator, header_line=header_line)
+    try:
+        frame = pl.read_csv(data, separator=separator, infer_schema=False, has_header=True)
+    except pl.exceptions.PolarsError as exc:
+        reason = str(exc).strip().splitlines()[0]
+        raise FormatError(
+            problem(file, None, None, f"cannot be read as CSV ({reason}); expected {expected}")
+        ) from exc
+    frame.columns = [f"{i}" for i in range(frame.width)]
+    keep = _named_columns(frame, header, file=file, header_line=header_line)
+    frame = frame.select(
+        *(pl.col(f"{i}").alias(header[i].strip()) for i in keep),
+        pl.int_range(header_line + 1, header_line + 1 + frame.height, dtype=pl.Int64).alias(LINE),
+    )
+    names = [header[i].strip() for i in keep]
+    blank = pl.all_horizontal(
+        pl.col(name).is_null() | (pl.col(name).str.strip_chars() == "") for name in names
+    )
+    return Table(frame.filter(~blank), names, header_line)
+
+
+def _check_fields(
+    lines: pl.Series,
+    header: list[str],
+    data: bytes,
+    *,
+    file: str,
+    separator: str,
+    header_line: int,
+) -> None:
+    body = lines.slice(1)
+    if b'"' in data:
+        # A quoted field spanning lines cannot be checked line by line: leave it to Polars.
+        if (body.str.count_matches('"', literal=True) % 2 == 1).any():
+            return
+        body_fields = body.str.replace_all(r'"[^"]*"', "")
+    else:
+        body_fields = body
+    counts = body_fields.str.count_matches(separator, literal=True) + 1
+    frame = pl.DataFrame({"text": body, "count": counts}).with_row_index("i")
+    bad = frame.filter((pl.col("text").str.strip_chars() != "") & (pl.col("count") != len(header)))
+    if bad.is_empty():
+        return
+    last = body.len() - 1
+    problems = []
+    for row in bad.head(MAX_PROBLEMS).iter_rows(named=True):
+        found = row["text"] if len(row["text"]) <= 60 else row["text"][:57] + "..."
+        if row["i"] == last and not data.endswith(b"\n") and row["count"] < len(header):
+            fix = "the file looks truncated: download it again"
+        elif row["count"] > len(header):
+            fix = f"quote values that contain '{separator}', or check the delimiter"
+        else:
+            fix = "the row is cut short: complete or delete the line"
+        problems.append(
+            problem(
+                file,
+                header_line + 1 + row["i"],
+                None,
+                f"expected {len(header)} fields as in the header, found {row['count']} "
+                f"('{found}'); {fix}",
+            )
+        )
+    problems += _more(file, bad.height)
+    raise ValidationError(problems)
+
+
+def _named_columns(
+    frame: pl.DataFrame, header: list[str], *, file: str, header_line: int
+) -> list[int]:
+    seen: dict[str, int] = {}
+    keep = []
+    for i, raw in enumerate(header):
+        name = raw.strip()
+        if not name:
+            values = frame[f"{i}"].drop_nulls()
+            values = values.filter(values.str.strip_chars() != "")
+            if values.len():
+                raise FormatError(
+                    problem(
+                        file,
+                        header_line,
+                        None,
+                        f"column {i + 1} has no name in the header but holds values "
+                        f"(e.g. '{values[0]}'); give it a name",
+                    )
+                )
+            continue
+        if name in seen:
+            raise FormatError(
+                problem(
+                    file,
+                    header_line,
+                    name,
+                    f"appears twice in the header (columns {seen[name] + 1} and {i + 1}); "
+                    "give each column its own name",
+                )
+            )
+        seen[name] = i
+        keep.append(i)
+    return keep
+
+
+def _more(file: str, total: int) -> list[str]:
+    if total <= MAX_PROBLEMS:
+        return []
+    return [problem(file, None, None, f"... and {total - MAX_PROBLEMS} more like these")]
+
+
+def report(
+    bad: pl.DataFrame, *, file: str, text: Callable[[dict], str], column: str | None = "column"
+) -> list[str]:
+    """One problem line per bad row (at most `MAX_PROBLEMS`, then a count of the rest).
+
+    Parameters
+    ----------
+    bad
+        The offending rows, with `LINE` and (when ``column`` is given) a column naming the CSV
+        column the value came from.
+    file
+        The file name used in messages.
+    text
+        Builds the message from a row (a dict).
+    column
+        The column of ``bad`` that names the CSV column, or None.
+
+    Returns
+    -------
+    list[str]
+        Formatted problem lines.
+    """
+    out = [
+        problem(file, row.get(LINE), row[column] if column else None, text(row))
+        for row in bad.head(MAX_PROBLEMS).iter_rows(named=True)
+    ]
+    return out + _more(file, bad.height)
+
+
+def number_style(raw: pl.Series, *, separator: str) -> NumberStyle:
+    """How to read a column's numbers: decimal comma only in ``;`` files without decimal points."""
+    if separator != ";":
+        return "thousands"
+    values = raw.drop_nulls().str.strip_chars()
+    if values.str.contains(_US_DECIMAL).any() or not values.str.contains(",", literal=True).any():
+        return "thousands"
+    return "decimal_comma"
+
+
+def number_expr(
+    raw: pl.Expr, *, style: NumberStyle = "plain", missing: Sequence[str] = MISSING
+) -> pl.Expr:
+    """Float64 from text; null for a missing token and for text that is not a number."""
+    text = raw.str.strip_chars()
+    if style == "thousands":
+        text = (
+            pl.when(text.str.contains(_US_GROUPED))
+            .then(text.str.replace_all(",", "", literal=True))
+            .otherwise(text)
+        )
+    elif style == "decimal_comma":
+        text = (
+            pl.when(text.str.contains(_EU_GROUPED))
+            .then(text.str.replace_all(".", "", literal=True))
+            .otherwise(text)
+            .str.replace(",", ".", literal=True)
+        )
+    return (
+        pl.when(text.is_in(list(missing))).then(None).otherwise(text.cast(pl.Float64, strict=False))
+    )
+
+
+def parse_numbers(
+    long: pl.DataFrame,
+    *,
+    file: str,
+    hint: str,
+    raw: str = "raw",
+    column: str | None = "column",
+    styles: dict[str, NumberStyle] | None = None,
+    missing: Sequence[str] = MISSING,
+    where: Callable[[dict], str] | None = None,
+) -> tuple[pl.DataFrame, list[str]]:
+    """Add a Float64 ``value`` column parsed from ``raw``; report cells that are not numbers.
+
+    Parameters
+    ----------
+    long
+        One row per cell, with ``raw`` text, `LINE` and (if given) ``column`` naming its CSV column.
+    file
+        The file name used in messages.
+    hint
+        How to write a missing value in this format, appended to messages.
+    raw
+        The column holding the text.
+    column
+        The column naming where a value came from (used as the message's column), or None.
+    styles
+        Number style per value of ``column`` (default: plain numbers).
+    missing
+        Tokens meaning "published as missing".
+    where
+        Builds a prefix locating the value when there is no line (JSON records).
+
+    Returns
+    -------
+    tuple[pl.DataFrame, list[str]]
+        The frame with ``value`` and the problem lines (empty when all is well).
+    """
+    if styles and column:
+        expr = pl.coalesce(
+            *(
+                pl.when(pl.col(column) == name).then(
+                    number_expr(pl.col(raw), style=style, missing=missing)
+                )
+                for name, style in styles.items()
+            )
+        )
+    else:
+        expr = number_expr(pl.col(raw), missing=missing)
+    long = long.with_columns(expr.alias("value"))
+    stripped = pl.col(raw).str.strip_chars()
+    given = pl.col(raw).is_not_null() & ~stripped.is_in(list(missing))
+    bad = long.filter(given & (pl.col("value").is_null() | ~pl.col("value").is_finite()))
+    if bad.is_empty():
+        return long, []
+
+    def text(row: dict) -> str:
+        what = "a finite number" if row["value"] is not None else "a number"
+        prefix = where(row) if where else ""
+        return f"{prefix}'{row[raw]}' is not {what} ({hint})"
+
+    return long, report(bad, file=file, text=text, column=column)
+
+
+_DATE_FORMATS_HINT = "a date such as 2001-01-01, 2001-01, January 2001, 2001-Q1 or 2001"
+
+
+def date_expr(raw: pl.Expr, *, iso_only: bool = False) -> pl.Expr:
+    """Date from text (the period's first day); null when the text is not a date.
+
+    ISO ``YYYY-MM-DD`` (with an optional midnight time) always; with ``iso_only=False`` also
+    ``YYYY-MM``, ``January 2001``/``Jan 2001``, ``2001-Q1``/``2001Q1`` and ``2001``.
+    """
+    text = raw.str.strip_chars()
+    iso = r"^\d{4}-\d{2}-\d{2}(?:[T ]00:00(?::00(?:\.0+)?)?)?$"
+    parsed = [
+        pl.when(text.str.contains(iso)).then(
+            text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        )
+    ]
+    if not iso_only:
+        quarter = text.str.extract_groups(r"^(\d{4})-?Q([1-4])$")
+        parsed += [
+            pl.when(text.str.contains(r"^\d{4}-\d{1,2}$")).then(
+                (text + "-01").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+            ),
+            pl.when(text.str.contains(r"^[A-Za-z]{3,9} \d{4}$")).then(
+                ("1 " + text).str.strptime(pl.Date, "%d %B %Y", strict=False)
+            ),
+            pl.when(text.str.contains(r"^\d{4}-?Q[1-4]$")).then(
+                pl.date(
+                    quarter.struct.field("1").cast(pl.Int32, strict=False),
+                    (quarter.struct.field("2").cast(pl.Int8, strict=False) - 1) * 3 + 1,
+                    1,
+                )
+            ),
+            pl.when(text.str.contains(r"^\d{4}$")).then(
+                (text + "-01-01").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+            ),
+        ]
+    return pl.coalesce(*parsed)
+
+
+def parse_dates(
+    frame: pl.DataFrame, *, column: str, file: str, iso_only: bool = False, out: str = "date"
+) -> tuple[pl.DataFrame, list[str]]:
+    """Add a Date column ``out`` parsed from ``column``; report cells that are not dates.
+
+    Parameters
+    ----------
+    frame
+        The table, with `LINE`.
+    column
+        The column holding the dates.
+    file
+        The file name used in messages.
+    iso_only
+        Accept only ``YYYY-MM-DD`` (FRED, ALFRED).
+    out
+        The name of the added column.
+
+    Returns
+    -------
+    tuple[pl.DataFrame, list[str]]
+        The frame and the problem lines.
+    """
+    frame = frame.with_columns(date_expr(pl.col(column), iso_only=iso_only).alias(out))
+    bad = frame.filter(pl.col(out).is_null()).with_columns(pl.lit(column).alias("__column"))
+    expected = "a date as YYYY-MM-DD, e.g. 2019-03-01" if iso_only else _DATE_FORMATS_HINT
+    problems = report(
+        bad,
+        file=file,
+        column="__column",
+        text=lambda row: f"'{row[column] or ''}' is not a date (expected {expected})",
+    )
+    return frame, problems
+
+
+def duplicate_periods(
+    frame: pl.DataFrame,
+    *,
+    keys: Sequence[str],
+    file: str,
+    what: Callable[[dict], str],
+    column: str | None = None,
+) -> list[str]:
+    """One problem per repeated key (e.g. the same date twice), naming both lines."""
+    dup = frame.filter(pl.struct(keys).is_duplicated())
+    if dup.is_empty():
+        return []
+    firsts = dup.group_by(keys).agg(pl.col(LINE).min().alias("__first"))
+    again = dup.join(firsts, on=list(keys)).filter(pl.col(LINE) != pl.col("__first")).sort(LINE)
+    return report(
+        again.with_columns(pl.lit(column).alias("__column")),
+        file=file,
+        column="__column" if column else None,
+        text=lambda row: (
+            f"{what(row)} appears again (first on line {row['__first']}); keep one row per period"
+        ),
+    )
+
+
+def infer_frequency(dates: pl.Series) -> str | None:
+    """A, Q, M, W, D or ``irregular`` from the spacing of dates; None with fewer than two dates.
+
+    Parameters
+    ----------
+    dates
+        Observation dates (any order, nulls and repeats ignored).
+
+    Returns
+    -------
+    str | None
+        The frequency code.
+    """
+    dates = dates.drop_nulls().unique().sort()
+    if dates.len() < 2:
+        return None
+    if (dates.dt.day() == 1).all():
+        months = dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64)
+        steps = months.diff().drop_nulls()
+        if (steps % 12 == 0).all():
+            return "A"
+        if (steps % 3 == 0).all():
+            return "Q"
+        return "M"
+    steps = dates.diff().dt.total_days().drop_nulls()
+    if (steps % 7 == 0).all():
+        return "W"
+    if steps.min() == 1:
+        return "D"
+    return "irregular"
+
+
+def series_frequencies(
+    long: pl.DataFrame, *, key: str = "series_id", when: str = "date"
+) -> pl.DataFrame:
+    """Frequency and first date per series, from the rows that hold a value."""
+    rows = []
+    present = long.filter(pl.col("value").is_not_null())
+    for (series_id,), part in present.partition_by(key, as_dict=True, maintain_order=True).items():
+        rows.append((series_id, infer_frequency(part[when]), part[when].min()))
+    for series_id in long[key].unique(maintain_order=True).to_list():
+        if series_id not in {row[0] for row in rows}:
+            rows.append((series_id, None, None))
+    return pl.DataFrame(
+        rows, schema={key: pl.String, "frequency": pl.String, "__anchor": pl.Date}, orient="row"
+    )
+
+
+def drop_padding(
+    long: pl.DataFrame, frequencies: pl.DataFrame, *, key: str = "series_id", when: str = "date"
+) -> pl.DataFrame:
+    """Drop empty cells that are layout, not published missing values.
+
+    Cells before a series' first value or after its last are padding from columns of different
+    lengths; so is an empty cell off the series' own grid (a monthly date in a quarterly series'
+    column of a mixed-frequency file). Empty cells inside the range and on the grid stay as NULL.
+    """
+    has = pl.col("value").is_not_null()
+    day = pl.col(when).dt.day()
+    month_gap = pl.col(when).dt.month().cast(pl.Int32) - pl.col("__anchor").dt.month().cast(
+        pl.Int32
+    )
+    on_grid = (
+        pl.when(pl.col("frequency") == "M")
+        .then(day == 1)
+        .when(pl.col("frequency") == "Q")
+        .then((day == 1) & (month_gap % 3 == 0))
+        .when(pl.col("frequency") == "A")
+        .then((day == 1) & (month_gap == 0))
+        .when(pl.col("frequency") == "W")
+        .then((pl.col(when) - pl.col("__anchor")).dt.total_days() % 7 == 0)
+        .otherwise(True)
+    )
+    return (
+        long.sort(key, when)
+        .join(frequencies.select(key, "frequency", "__anchor"), on=key, how="left")
+        .filter(
+            has
+            | ((has.cum_sum().over(key) > 0) & (has.cum_sum(reverse=True).over(key) > 0) & on_grid)
+        )
+        .drop("frequency", "__anchor")
+    )
+
+
+def raise_problems(problems: list[str]) -> None:
+    """Raise one ValidationError for all problems found, if any."""
+    if problems:
+        raise ValidationError(problems)
+
+
+# The wide CSV format. --------------------------------------------------------------------------
+
+
+def series_id_for(column: str) -> str:
+    """The series id for a column name: upper case, non-alphanumeric runs → ``_``."""
+    return re.sub(r"[^A-Z0-9]+", "_", column.strip().upper()).strip("_")
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """True for a date column followed by numeric columns (and not FRED's header)."""
+    lines = head_lines(head)
+    if not lines or len(lines) < 2:
+        return False
+    separator = detect_separator(lines)
+    if separator is None:
+        return False
+    rows = list(csv.reader(lines, delimiter=separator))
+    header = [name.strip() for name in rows[0]]
+    if is_fred_header(header) or not header[0] or not all(header[1:-1]):
+        return False
+    names = [f"{i}" for i in range(len(header))]
+    frame = pl.DataFrame([list(row) for row in rows[1:]], schema=names, orient="row")
+    try:
+        numbers = [
+            number_expr(pl.col(name), style=number_style(frame[name], separator=separator))
+            for name in names[1:]
+        ]
+        checks = frame.select(
+            date_expr(pl.col("0")).is_not_null().all().alias("dates"),
+            *(
+                (number.is_not_null() | pl.col(name).str.strip_chars().is_in(list(MISSING)))
+                .all()
+                .alias(name)
+                for name, number in zip(names[1:], numbers, strict=True)
+            ),
+            pl.any_horizontal(number.is_not_null().any() for number in numbers).alias("any"),
+        ).row(0)
+    except pl.exceptions.PolarsError:
+        return False
+    return all(checks)
+
+
+def read(path: Path) -> list[RawRelease]:
+    """Read a wide CSV: one release whose series ids come from the column names.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+
+    Returns
+    -------
+    list[RawRelease]
+        One release without source or published date (the user passes them).
+
+    Raises
+    ------
+    FormatError
+        The file is not a date column followed by value columns.
+    ValidationError
+        Bad dates or numbers, or a date given twice; one line per problem.
+    """
+    file = path.name
+    data, notes = decode(path.read_bytes(), file=file, expected=EXPECTED)
+
+    # Find the separator and read the table.
+    lines = head_lines(data[:_HEAD_BYTES]) or []
+    separator = detect_separator(lines[:_SNIFF_LINES])
+    if separator is None:
+        # Let the structural check name the lines that disagree with the widest header.
+        widths = {sep: len(split_line(lines[0], sep)) for sep in _SEPARATORS}
+        separator = max(widths, key=lambda sep: widths[sep])
+        if widths[separator] < 2:
+            raise FormatError(
+                problem(
+                    file,
+                    1,
+                    None,
+                    f"expected {EXPECTED}, found a single column '{lines[0][:60]}' "
+                    "(separate the columns with ',', ';' or a tab)",
+                )
+            )
+    table = read_table(data, file=file, separator=separator, expected=EXPECTED)
+    date_column, *columns = table.header
+    if not columns:
+        raise FormatError(
+            problem(file, 1, None, f"expected {EXPECTED}, found only the column '{date_column}'")
+        )
+    ids = {column: series_id_for(column) for column in columns}
+    _check_ids(ids, file=file)
+
+    # Parse dates and values.
+    frame, problems = parse_dates(table.frame, column=date_column, file=file)
+    problems += duplicate_periods(
+        frame.filter(pl.col("date").is_not_null()),
+        keys=["date"],
+        file=file,
+        column=date_column,
+        what=lambda row: f"'{row[date_column]}'",
+    )
+    styles = {column: number_style(frame[column], separator=separator) for column in columns}
+    long = frame.unpivot(index=[LINE, "date"], on=columns, variable_name="column", value_name="raw")
+    long, bad_values = parse_numbers(
+        long, file=file, styles=styles, hint="use an empty cell for a missing value"
+    )
+    raise_problems(problems + bad_values)
+
+    # Build the release.
+    frequency = infer_frequency(frame["date"])
+    long = long.with_columns(pl.col("column").replace_strict(ids).alias("series_id"))
+    frequencies = series_frequencies(long).with_columns(pl.lit(frequency).alias("frequency"))
+    long = drop_padding(long, frequencies)
+    out = long.select(
+        "series_id",
+        pl.col("date").dt.strftime("%Y-%m-%d").alias("period"),
+        "value",
+        pl.col(LINE).alias("line"),
+    )
+    series = pl.DataFrame(
+        {
+            "series_id": list(ids.values()),
+            "name": list(ids),
+            "frequency": [frequency] * len(ids),
+        },
+        schema={"series_id": pl.String, "name": pl.String, "frequency": pl.String},
+    )
+    notes += [
+        f"{file}: column '{column}' read with a decimal comma"
+        for column, style in styles.items()
+        if style == "decimal_comma"
+    ]
+    if frequency is None:
+        notes.append(f"{file}: a single date: the frequency cannot be inferred from the file")
+    example = next(iter(ids.values()))
+    notes.append(
+        f"{file}: series ids come from the column names ({', '.join(ids.values())}); "
+        f"map them onto your series with a mapping such as {example}=YOUR.SERIES.ID"
+    )
+    return [RawRelease(frame=out, format=NAME, series=series, notes=notes)]
+
+
+def _check_ids(ids: dict[str, str], *, file: str) -> None:
+    taken: dict[str, str] = {}
+    for column, series_id in ids.items():
+        if not series_id:
+            raise FormatError(
+                problem(
+                    file, 1, column, "has no letters or digits to make a series id from; rename it"
+                )
+            )
+        if series_id in taken:
+            raise FormatError(
+                problem(
+                    file,
+                    1,
+                    column,
+                    f"gives the same series id '{series_id}' as column '{taken[series_id]}'; "
+                    "rename one of them",
+                )
+            )
+        taken[series_id] = column
