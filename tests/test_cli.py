@@ -121,9 +121,13 @@ def test_series_search(seeded):
 
 def test_releases_lists_newest_first(seeded):
     result = run("releases", "--db", str(seeded), "--limit", "1", "--format", "csv")
-    header, row = result.stdout.splitlines()
-    published = dict(zip(header.split(","), row.split(","), strict=False))["published_at"]
-    assert published.startswith("2025-06-09")
+    import io
+
+    import polars as pl
+
+    frame = pl.read_csv(io.StringIO(result.stdout))
+    assert frame.height == 1
+    assert frame["published_at"][0].startswith("2025-06-09")
 
 
 def test_missing_store_says_run_init(tmp_path):

@@ -36,7 +36,7 @@ def test_each_view_file_creates_the_object_its_name_says(path, tmp_path):
     with db.connect(tmp_path / "x.duckdb") as con:
         db.ensure_schema(con)
         functions = con.execute(
-            "SELECT function_name FROM duckdb_functions() WHERE function_type = 'table_macro'"
+            "SELECT function_name FROM duckdb_functions() WHERE function_type LIKE '%macro'"
         ).fetchall()
         views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
     names = {r[0] for r in functions} | {r[0] for r in views}
@@ -149,3 +149,17 @@ def test_float_noise_is_not_a_revision(con):
     result = release(con, "2026-02-01", [("IMP", "2018-10", 11403.497575000001)])
     assert (result.new, result.revised, result.unchanged) == (0, 0, 1)
     assert con.sql("SELECT count(*) FROM revisions").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("frequency", "code"),
+    [("A", "2025"), ("S", "2025-S2"), ("Q", "2025-Q2"), ("M", "2025-05"), ("M", "2024-01/02"),
+     ("M", "2024-12/2025-01"), ("W", "2020-W53"), ("W", "2025-W10"), ("D", "2025-05-31"),
+     ("irregular", "2025-04-10")],
+)  # fmt: skip
+def test_period_code_macro_agrees_with_the_parser(con, frequency, code):
+    from tracker import periods
+
+    start, end = periods.fit(code, frequency)
+    result = con.execute("SELECT period_code(?, ?, ?)", [frequency, start, end]).fetchall()
+    assert result == [(code,)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -551,22 +551,28 @@ def _append_one(
         )
 
     # Catalogue: register what the file describes, refuse what nobody described.
+    problems = list(raw.problems)
     series = known_series(con)
     ids = raw.frame["series_id"].unique()
     unknown = sorted(set(ids.to_list()) - set(series["series_id"].to_list()))
     if unknown:
-        new_series, notes, problems = _series_to_register(raw, unknown, source, file_name)
-        if problems:
-            raise ValidationError(problems)
+        new_series, notes, unknown_problems = _series_to_register(raw, unknown, source, file_name)
+        problems.extend(unknown_problems)
         if new_series is not None:
             upsert_series(con, new_series)
             result.registered = new_series["series_id"].to_list()
             result.notes.extend(notes)
         series = known_series(con)
 
-    # Rows.
-    frame, problems = validate(raw, series, file_name)
+    # Rows: report every problem of the file at once, in line order.
+    known = raw.frame.filter(pl.col("series_id").is_in(series["series_id"].implode()))
+    frame, row_problems = validate(replace(raw, frame=known), series, file_name)
+    problems.extend(row_problems)
     if problems:
+        problems.sort(key=_line_of)
+        if len(problems) > MAX_PROBLEMS:
+            extra = len(problems) - MAX_PROBLEMS
+            problems = [*problems[:MAX_PROBLEMS], f"error: {file_name}: … and {extra} more"]
         raise ValidationError(problems)
     say(f"diffing {file_name}", base + share * 0.4)
 

@@ -59,6 +59,9 @@ class RawRelease:
     series: pl.DataFrame | None = None
     #: Per-format notes shown to the user (e.g. "dropped 3 aggregate rows").
     notes: list[str] = field(default_factory=list)
+    #: Problems found while reading that need not stop it (bad cells, whose value is then
+    #: null); `tracker.append` reports them together with its own, sorted by line.
+    problems: list[str] = field(default_factory=list)
 
 
 def empty_frame() -> pl.DataFrame:

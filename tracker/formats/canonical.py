@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tracker.errors import FormatError, ValidationError, problem
+from tracker.errors import FormatError, problem
 from tracker.formats import RawRelease
 from tracker.formats.values import parse_numbers
 
@@ -107,8 +107,6 @@ def read(path: Path) -> list[RawRelease]:
                 name, row["line"], column, "is empty (every row needs a series_id and a period)"
             )
         )
-    if problems:
-        raise ValidationError(problems)
     out = frame.select(
         pl.col("series_id").str.strip_chars(),
         pl.col("period").str.strip_chars(),
@@ -124,4 +122,4 @@ def read(path: Path) -> list[RawRelease]:
     out = out.with_columns(
         pl.when(pl.col("status") == "").then(None).otherwise(pl.col("status")).alias("status")
     )
-    return [RawRelease(frame=out, format=NAME)]
+    return [RawRelease(frame=out, format=NAME, problems=problems)]

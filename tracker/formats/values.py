@@ -46,7 +46,10 @@ def parse_numbers(
         )
     if bad.height > MAX_PROBLEMS:
         problems.append(f"error: {file}: … and {bad.height - MAX_PROBLEMS} more bad values")
-    return parsed["value"], problems
+    # Bad cells become null so that later checks do not report them twice.
+    finite = pl.col("value").is_null() | pl.col("value").is_finite()
+    clean = parsed.select(pl.when(finite).then(pl.col("value")).otherwise(None).alias("value"))
+    return clean["value"], problems
 
 
 def _clip(text: str, limit: int = 60) -> str:
