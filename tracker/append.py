@@ -632,8 +632,6 @@ def _append_one(
     return result
 
 
-def open_for_append(path: str | Path | None) -> duckdb.DuckDBPyConnection:
-    """A read-write connection with the schema up to date."""
-    con = db.connect(path)
-    db.ensure_schema(con)
-    return con
+def open_for_append(path: str | Path | None):
+    """A read-write connection with the schema up to date (see `tracker.db.writer`)."""
+    return db.writer(path)

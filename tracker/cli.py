@@ -16,7 +16,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from tracker import db, paths, queries
+from tracker import db, queries
 from tracker.errors import TrackerError
 
 PROGRESS_ROWS = 100_000
@@ -166,8 +166,8 @@ def init(db_path: Path | None, no_seed: bool) -> None:
     """
     from tracker.seed import load_seed
 
-    target = db_path or paths.default_db()
-    with db.connect(target) as con:
+    target = db.resolve(db_path)
+    with db.writer(target, migrate_first=False) as con:
         applied = db.migrate(con)
         views = db.refresh_views(con)
         msg = f"store {target}: {len(applied)} migration(s) applied, {len(views)} views refreshed"

@@ -29,6 +29,11 @@ def object_name(path: Path) -> str:
     return re.sub(r"^\d+_", "", path.stem)
 
 
+def resolve(path: str | Path | None) -> Path:
+    """The store path: ``path``, else ``$TRACKER_DB``, else ``data/tracker.duckdb``."""
+    return Path(path) if path is not None else paths.default_db()
+
+
 def connect(
     path: str | Path | None = None,
     *,
@@ -49,7 +54,7 @@ def connect(
     config
         Extra DuckDB configuration, e.g. ``{"enable_external_access": False}``.
     """
-    db_path = Path(path) if path is not None else paths.default_db()
+    db_path = resolve(path)
     if read_only and not db_path.exists():
         raise StoreError(
             f"error: store {db_path} does not exist (run `tracker init` to create it, "
@@ -187,5 +192,27 @@ def reader(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection
     con = connect(path, read_only=True)
     try:
         yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def writer(
+    path: str | Path | None = None, *, migrate_first: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection with the schema up to date, for one unit of work.
+
+    On a clean exit, while the write lock is still held, a snapshot is published for running
+    dashboards (`tracker.snapshots`); then the file is released for other processes.
+    """
+    from tracker import snapshots
+
+    db_path = resolve(path)
+    con = connect(db_path)
+    try:
+        if migrate_first:
+            ensure_schema(con)
+        yield con
+        snapshots.publish(con, db_path)
     finally:
         con.close()

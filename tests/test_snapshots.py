@@ -1,0 +1,76 @@
+"""Serving while appending: readers on snapshots never lock out a writer in another process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tracker import db, snapshots
+
+TRACKER = str(Path(sys.executable).with_name("tracker"))
+
+
+def count(reader: snapshots.SnapshotReader) -> int:
+    with reader.cursor() as cur:
+        return cur.execute("SELECT count(*) FROM releases").fetchall()[0][0]
+
+
+def append_in_another_process(store: Path, tmp_path: Path, month: str, published: str):
+    release = tmp_path / f"{month}.csv"
+    release.write_text(f"series_id,period,value\nCHN.EXPORTS.YOY,{month},1.5\n")
+    return subprocess.run(
+        [TRACKER, "append", str(release), "--db", str(store), "--source", "GAC",
+         "--published", published],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_no_snapshot_without_a_server(seeded, tmp_path):
+    done = append_in_another_process(seeded, tmp_path, "2025-06", "2025-07-14")
+    assert done.returncode == 0, done.stderr
+    assert not snapshots.folder(seeded).exists()
+
+
+def test_appends_from_another_process_show_on_the_next_read(seeded, tmp_path):
+    reader = snapshots.SnapshotReader(seeded)
+    with snapshots.registered_server(seeded):
+        first = snapshots.current(seeded)
+        assert first is not None
+        before = count(reader)
+        # The reader holds its snapshot connection open the whole time.
+        with reader.cursor() as held:
+            done = append_in_another_process(seeded, tmp_path, "2025-06", "2025-07-14")
+            assert done.returncode == 0, done.stderr
+            assert held.execute("SELECT count(*) FROM releases").fetchall()[0][0] == before
+        assert snapshots.current(seeded) != first
+        assert count(reader) == before + 1
+        # Queries from other terminals open the store itself and just work too.
+        query = subprocess.run(
+            [TRACKER, "query", "select count(*) as n from releases", "--db", str(seeded),
+             "--format", "csv"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert query.stdout == f"n\n{before + 1}\n"
+    assert snapshots.servers(seeded) == []
+
+
+def test_old_snapshots_are_pruned(seeded, tmp_path):
+    with snapshots.registered_server(seeded):
+        for i, month in enumerate(["2025-06", "2025-07", "2025-08", "2025-09", "2025-10"]):
+            done = append_in_another_process(
+                seeded, tmp_path, month, f"2025-{11 + i // 4:02d}-0{1 + i}"
+            )
+            assert done.returncode == 0, done.stderr
+        kept = list(snapshots.folder(seeded).glob("*.duckdb"))
+    assert len(kept) == snapshots.KEEP
+
+
+def test_a_stale_server_registration_is_ignored(seeded):
+    serving = snapshots.folder(seeded) / "serving"
+    serving.mkdir(parents=True)
+    (serving / "999999999").write_text("")
+    assert snapshots.servers(seeded) == []
+    with db.writer(seeded) as con:
+        con.execute("SELECT 1").fetchall()
+    assert snapshots.current(seeded) is None
