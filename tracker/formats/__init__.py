@@ -84,6 +84,7 @@ _MODULES = (
     "alfred",
     "fred",
     "dbnomics",
+    "wide_csv",
     "canonical",
 )
 
@@ -116,6 +117,12 @@ def detect(path: Path) -> ModuleType:
         head = fh.read(HEAD_BYTES)
     if not head.strip():
         raise FormatError(f"error: {path.name}: the file is empty (expected a release file)")
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        raise FormatError(
+            f"error: {path.name}:1: the file is an HTML page, not data (a failed download, an "
+            "error or login page saved under a data name?); download the data file itself"
+        )
     formats = registry()
     for module in formats.values():
         if module.sniff(path, head):

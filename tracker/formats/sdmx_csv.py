@@ -45,12 +45,14 @@ and multi-lingual (``X[en;fr]``) attributes are ignored; ``OBS_VALUE``, ``TIME_P
 
 Values and statuses
 -------------------
-``OBS_VALUE``: ``NaN``, ``NA``, ``#N/A`` and empty cells are missing (null); with a ``;``
-separator a decimal comma is accepted (``12,4``); ``inf`` and ``1e400`` are errors. Values are
-kept as published: ``UNIT_MULT`` is not applied but recorded in the series unit, ``"<UNIT_MEASURE>
-×10^<UNIT_MULT>"`` (just ``UNIT_MEASURE`` when the multiplier is 0 or absent), e.g.
-``USD ×10^6``. ``OBS_STATUS`` A/E/P/F become actual/estimate/provisional/forecast; any other
-code is kept as ``actual`` with ``OBS_STATUS=<code>`` in the note.
+``OBS_VALUE``: ``NaN``, ``NA``, ``#N/A`` and empty cells are missing (null); when the separator
+is not a comma (``;``) a decimal comma is accepted (``12,4``); ``inf`` and ``1e400`` are errors,
+as is ``-`` outside a delete row. Values are kept as published, so they match the agency's own
+tables: ``UNIT_MULT`` is not applied but recorded in the series unit, ``"<UNIT_MEASURE>
+×10^<UNIT_MULT>"`` (just ``UNIT_MEASURE`` when the multiplier is 0 or absent; the first unit
+a series' rows give), e.g. ``USD ×10^6``. ``OBS_STATUS`` A/E/P/F become actual/estimate/
+provisional/forecast; any other code is kept as ``actual`` with ``OBS_STATUS=<code>`` in the
+note.
 
 Actions
 -------
@@ -98,11 +100,15 @@ FREQUENCY_COLUMNS = ("FREQ", "FREQUENCY")
 GEO_COLUMNS = ("REF_AREA", "LOCATION", "COUNTRY")
 ACTIONS = ("I", "A", "M", "R", "D")
 
-_STRUCTURE_COLUMNS = ("STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION", "SERIES_KEY")
+_STRUCTURE_COLUMNS = (
+    "DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION", "SERIES_KEY", "OBS_KEY",
+)  # fmt: skip
 _SEPARATORS = (",", ";", "\t", "|")
 _HEAD = re.compile(r'^\ufeff?"?(DATAFLOW|STRUCTURE)(\[(.*?)\])?"?(.)')
 #: An SDMX component id, possibly nested (metadata ``CONTACT[].NAME[]``), with its brackets.
-_COMPONENT = re.compile(r"^([A-Za-z][A-Za-z0-9_@$\-]*(?:\[[^\]]*\])?(?:\.[A-Za-z][\w@$\-]*(?:\[[^\]]*\])?)*)$")
+_COMPONENT = re.compile(
+    r"^[A-Za-z][\w@$\-]*(?:\[[^\]]*\])?(?:\.[A-Za-z][\w@$\-]*(?:\[[^\]]*\])?)*$"
+)
 #: ``AGENCY:ID(VERSION)`` with an optional ``: Name`` after it (labels=both).
 _REFERENCE = r"^([A-Za-z][\w.\-]*):([A-Za-z][\w@$\-]*)(?:\(([^)]*)\))?(?:: (.*))?$"
 _NOT_A_NUMBER_FIX = "use an empty cell or NaN for a missing value"
@@ -123,10 +129,11 @@ def sniff(path: Path, head: bytes) -> bool:
     match = _HEAD.match(first)
     if match is None or match[4] not in _SEPARATORS:
         return False
-    fields = [f.strip().strip('"') for f in first.split(match[4])]
+    # The rest of the header, after the first field and its separator.
+    rest = [f.strip().strip('"') for f in first[match.end() :].split(match[4])]
     if match[1] == "STRUCTURE":
-        return len(fields) > 1 and fields[1] == "STRUCTURE_ID"
-    return len(fields) > 1
+        return rest[0] == "STRUCTURE_ID"
+    return rest[0] != ""
 
 
 def read(path: Path) -> list[RawRelease]:
@@ -153,8 +160,8 @@ def read(path: Path) -> list[RawRelease]:
     """
     name = path.name
     data = path.read_bytes()
-    version, separator, text = _header(name, data)
-    lines = _record_lines(name, data, separator)
+    version, separator = _header(name, data)
+    lines, blank = _record_lines(name, data, separator)
 
     # Load every cell as text; the header is validated here, the cells below.
     try:
@@ -179,8 +186,8 @@ def read(path: Path) -> list[RawRelease]:
         )
     headers = [_clean_header(v) for v in grid.row(0)]
     body = grid.slice(1).with_columns(pl.Series("line", lines[1:], dtype=pl.Int64))
-    # Rows that are entirely empty are blank lines, not observations.
-    body = body.filter(~pl.all_horizontal(pl.exclude("line").str.strip_chars() == ""))
+    if blank:
+        body = body.filter(~pl.col("line").is_in(blank))
     if body.height == 0:
         raise FormatError(
             f"error: {name}: has a header but no data rows (expected one row per observation)"
@@ -188,16 +195,12 @@ def read(path: Path) -> list[RawRelease]:
     layout = _Layout.of(name, version, headers, grid.columns, body)
     notes = list(layout.notes)
 
-    frame, series, problems, skipped = _observations(name, layout, body, separator)
-    if problems:
-        raise ValidationError(problems)
+    frame, series, skipped = _observations(name, layout, body, separator)
     if skipped:
         notes.append(skipped)
     agencies = series["source"].drop_nulls().unique().sort().to_list()
     if len(agencies) > 1:
-        notes.append(
-            f"{name}: data from several agencies ({', '.join(agencies)}); pass --source"
-        )
+        notes.append(f"{name}: data from several agencies ({', '.join(agencies)}); pass --source")
     titles = frame.select("title").unique(maintain_order=True)["title"].drop_nulls().to_list()
     return [
         RawRelease(
@@ -214,11 +217,11 @@ def read(path: Path) -> list[RawRelease]:
 # Header and rows ---------------------------------------------------------------------------
 
 
-def _header(name: str, data: bytes) -> tuple[str, str, str]:
-    """(version, column separator, first line) of an SDMX-CSV file, or a FormatError."""
-    if not data.strip():
+def _header(name: str, data: bytes) -> tuple[str, str]:
+    """(version, column separator) of an SDMX-CSV file, or a FormatError."""
+    if not data or data.isspace():
         raise FormatError(f"error: {name}: the file is empty (expected an SDMX-CSV header)")
-    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
+    start = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
     if start.startswith((b"<!doctype html", b"<html")) or b"<html" in start[:200]:
         raise FormatError(
             f"error: {name}:1: is an HTML page, not SDMX-CSV (probably an error or login page "
@@ -240,12 +243,13 @@ def _header(name: str, data: bytes) -> tuple[str, str, str]:
             f"error: {name}:1: column '{match[1]}' is followed by '{_show(match[4])}', not by a "
             "column separator (expected ',' or ';')"
         )
-    return ("1.0" if match[1] == "DATAFLOW" else "2.0"), match[4], first
+    return ("1.0" if match[1] == "DATAFLOW" else "2.0"), match[4]
 
 
-def _record_lines(name: str, data: bytes, separator: str) -> list[int]:
-    """The 1-based line on which each CSV record starts; refuses rows with a wrong field count.
+def _record_lines(name: str, data: bytes, separator: str) -> tuple[list[int], list[int]]:
+    """The 1-based line on which each CSV record starts, and the blank ones among them.
 
+    Refuses rows with a wrong field count.
     Works on physical lines so that quoted fields spanning lines (XHTML attributes) keep the
     line numbers right, and so that short rows — which the CSV parser would pad silently — are
     caught: a truncated last row, or rows written with another delimiter than the header.
@@ -269,7 +273,6 @@ def _record_lines(name: str, data: bytes, separator: str) -> list[int]:
                 ) from None
         raise
     lines = pl.DataFrame({"text": text.str.strip_suffix("\r")}).with_row_index("line", offset=1)
-    quote = re.escape(separator)
     lines = lines.with_columns(
         (pl.col("text").str.count_matches('"', literal=True) % 2 == 1).alias("odd")
     ).with_columns(
@@ -277,7 +280,10 @@ def _record_lines(name: str, data: bytes, separator: str) -> list[int]:
             "inside"
         ),
         (
-            pl.col("text").str.replace_all(r'"[^"]*"', "").str.count_matches(quote) + 1
+            pl.col("text")
+            .str.replace_all(r'"[^"]*"', "")
+            .str.count_matches(separator, literal=True)
+            + 1
         ).alias("fields"),
     )
     starts = lines.filter(~pl.col("inside"))
@@ -290,6 +296,7 @@ def _record_lines(name: str, data: bytes, separator: str) -> list[int]:
             "is truncated (download it again)"
         )
     expected = starts["fields"][0]
+    header = [h.strip().strip('"') for h in starts["text"][0].split(separator)]
     # Only single-line records are counted; a multi-line one is left to the CSV parser.
     single = starts.filter(~pl.col("odd") & (pl.col("text") != "") & (pl.col("line") > 1))
     wrong = single.filter(pl.col("fields") != expected)
@@ -297,26 +304,35 @@ def _record_lines(name: str, data: bytes, separator: str) -> list[int]:
         problems = []
         final = starts["line"][-1]
         for row in wrong.head(MAX_PROBLEMS).iter_rows(named=True):
-            found = row["fields"]
-            if row["line"] == final and not ends_with_newline and found < expected:
-                why = "the file ends in the middle of this row: it is truncated (download it again)"
+            found, shown = row["fields"], _clip(row["text"], 50)
+            other = [s for s in _SEPARATORS if s != separator and s in row["text"]]
+            column = header[found] if found < min(expected, len(header)) else None
+            if found > expected:
+                text = (
+                    f"the row has {found} fields where the header has {expected} ('{shown}'): "
+                    "check the delimiter and the quoting of this row"
+                )
+            elif row["line"] == final and not ends_with_newline:
+                text = (
+                    f"missing: the row stops after {found} of {expected} fields ('{shown}'): "
+                    "the file is truncated (download it again)"
+                )
+            elif other and found == 1:
+                text = (
+                    f"missing: the row ('{shown}') is separated by '{_show(other[0])}' where "
+                    f"the header uses '{_show(separator)}' (use one delimiter throughout)"
+                )
             else:
-                other = [s for s in _SEPARATORS if s != separator and s in row["text"]]
-                why = (
-                    f"the rows are separated by '{_show(other[0])}' but the header by "
-                    f"'{_show(separator)}' (use one delimiter throughout)"
-                    if other and found == 1
-                    else "check the delimiter and the quoting of this row"
+                text = (
+                    f"missing: the row has {found} of {expected} fields ('{shown}'): check the "
+                    "delimiter and the quoting of this row"
                 )
-            problems.append(
-                problem(
-                    name, row["line"], None, f"has {found} field(s) where the header has {expected}: {why}"
-                )
-            )
+            problems.append(problem(name, row["line"], column, text))
         if wrong.height > MAX_PROBLEMS:
             problems.append(f"error: {name}: … and {wrong.height - MAX_PROBLEMS} more bad rows")
         raise ValidationError(problems)
-    return starts["line"].to_list()
+    blank = starts.filter(pl.col("text").str.strip_chars() == "")["line"]
+    return starts["line"].to_list(), blank.to_list()
 
 
 def _clean_header(value: str | None) -> str:
@@ -335,7 +351,7 @@ class _Layout:
     components: list[_Column]
     labels_in_values: bool  # labels=both: "CODE: Label" cells
     time: _Column
-    measure: _Column | None
+    measure: _Column
     dimensions: list[_Column]
     attributes: list[_Column]
     notes: list[str]
@@ -373,22 +389,21 @@ class _Layout:
             step = 2 if label else 1
             if not _COMPONENT.match(ident):
                 custom.append(header)
-            elif ident.upper() in _STRUCTURE_COLUMNS or ident.upper() == "DATAFLOW":
+            elif ident.upper() in _STRUCTURE_COLUMNS:
                 raise FormatError(
                     f"error: {name}:1: column '{header}' is a structure column but comes after "
                     "the components (SDMX-CSV puts it first, before the dimensions)"
                 )
             else:
-                base, _, rest = ident.partition("[")
+                brackets = re.findall(r"\[[^\]]*\]", ident)
+                base = re.sub(r"\[[^\]]*\]", "", ident)
                 components.append(
-                    _Column(index, header, base, f"[{rest}" if rest else None, label)
+                    _Column(index, header, base, brackets[-1] if brackets else None, label)
                 )
             index += step
         notes = []
         if custom:
-            notes.append(
-                f"{name}: ignored custom column(s) {', '.join(repr(c) for c in custom)}"
-            )
+            notes.append(f"{name}: ignored custom column(s) {', '.join(repr(c) for c in custom)}")
         by_id: dict[str, _Column] = {}
         for column in components:
             if column.id in by_id:
@@ -452,7 +467,7 @@ class _Layout:
         before = [c for c in components if c.position < measure.position]
         time = by_id.get(TIME)
         if time is None:
-            time = _time_by_position(name, columns, body, before, measure, labels_in_values)
+            time = _time_by_position(name, columns, body, before, labels_in_values)
             notes.append(
                 f"{name}: no {TIME} column; took '{time.id}', the column before {MEASURE} whose "
                 "every value is a period code, as the time dimension"
@@ -499,16 +514,14 @@ class _Layout:
 
 def _what_instead(components: list[_Column]) -> str:
     ids = [c.id for c in components]
-    if any("." in c.id or (c.brackets and c.brackets != "[]") for c in components) and not any(
-        i.startswith(("OBS_VALUE", "MEAS")) for i in ids
-    ):
+    measures = [i for i in ids if i.startswith(("OBS_VALUE", "MEAS_"))]
+    if not measures and any("." in c.id or c.brackets not in (None, "[]") for c in components):
         return "referential metadata (metadata attributes attached to keys)"
-    measures = [i for i in ids if i.startswith(("OBS_VALUE", "MEAS"))]
     if len(measures) > 1:
         return f"several measures ({', '.join(measures)}) or data of several structures"
     if measures:
         return f"a measure named {measures[0]}, or attribute values attached to partial keys"
-    return "dimension and attribute values only (attributes attached to partial keys)"
+    return "no observation values, only dimensions and attributes"
 
 
 def _time_by_position(
@@ -516,7 +529,6 @@ def _time_by_position(
     columns: list[str],
     body: pl.DataFrame,
     before: list[_Column],
-    measure: _Column,
     labels_in_values: bool,
 ) -> _Column:
     """The column just before OBS_VALUE, when it holds period codes only; else a FormatError."""
@@ -525,12 +537,15 @@ def _time_by_position(
         f"tracker needs it to place each observation in time"
     )
     if not before:
-        raise FormatError(f"{refuse} — and no column comes before {MEASURE} (rename the time "
-                          f"column to {TIME})")  # fmt: skip
+        raise FormatError(
+            f"{refuse}, and no column comes before {MEASURE} (add the time dimension as a column "
+            f"named {TIME})"
+        )
     candidate = before[-1]
     cells = body.select(
         _code(pl.col(columns[candidate.position]), labels_in_values).alias("code"), "line"
     ).filter(pl.col("code") != "")
+    # Distinct codes are few (one per period), so checking them one by one stays cheap.
     for code, line in cells.unique("code", maintain_order=True).head(5000).iter_rows():
         try:
             periods.parse(code)
@@ -561,8 +576,8 @@ def _label(expr: pl.Expr) -> pl.Expr:
 
 def _observations(
     name: str, layout: _Layout, body: pl.DataFrame, separator: str
-) -> tuple[pl.DataFrame, pl.DataFrame, list[str], str | None]:
-    """(frame + title column, series catalogue, problems, note on skipped rows)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
+    """(frame with a title column, series catalogue, note on skipped rows) or ValidationError."""
     cols = body.columns
     both = layout.labels_in_values
     problems: list[str] = []
@@ -570,47 +585,48 @@ def _observations(
     def col(column: _Column) -> pl.Expr:
         return pl.col(cols[column.position])
 
-    # Structure reference -> flow id and agency.
-    reference = pl.col(layout.structure).str.strip_chars().str.extract_groups(_REFERENCE)
-    frame = body.with_columns(
-        reference.struct.field("1").alias("_agency"),
-        reference.struct.field("2").str.split("@").list.last().alias("_flow"),
-        reference.struct.field("4").alias("_structure_label"),
-        pl.col(layout.structure).str.strip_chars().alias("_reference"),
-        (
-            pl.col(layout.action).str.strip_chars().str.to_uppercase()
-            if layout.action
-            else pl.lit("I")
-        ).alias("_action"),
+    # Structure reference -> flow id and agency, parsed once per distinct reference.
+    references = (
+        body.select(pl.col(layout.structure).unique())
+        .with_columns(pl.col(layout.structure).str.strip_chars().alias("_reference"))
+        .with_columns(pl.col("_reference").str.extract_groups(_REFERENCE).alias("_parts"))
+        .select(
+            layout.structure,
+            "_reference",
+            pl.col("_parts").struct.field("1").str.split(".").list.first().alias("_agency"),
+            pl.col("_parts").struct.field("2").str.split("@").list.last().alias("_flow"),
+            pl.col("_parts").struct.field("4").alias("_structure_label"),
+        )
+    )
+    action = pl.col(layout.action).str.strip_chars().str.to_uppercase() if layout.action else None
+    frame = body.join(references, on=layout.structure, how="left", maintain_order="left")
+    frame = frame.with_columns(
+        (action if action is not None else pl.lit("I")).alias("_action"),
         _code(col(layout.time), both).alias("_period"),
         *[_code(col(d), both).alias(f"_dim{i}") for i, d in enumerate(layout.dimensions)],
     )
+    structure_header = "STRUCTURE_ID" if layout.version == "2.0" else "DATAFLOW"
     for row in frame.filter(pl.col("_flow").is_null()).head(MAX_PROBLEMS).iter_rows(named=True):
         problems.append(
             problem(
-                name, row["line"], "STRUCTURE_ID" if layout.version == "2.0" else "DATAFLOW",
+                name, row["line"], structure_header,
                 f"'{_clip(row['_reference'])}' is not an SDMX structure reference "
                 "(expected AGENCY:ID(VERSION), e.g. ECB:EXR(1.0))",
             )
         )  # fmt: skip
-    action_header = "ACTION"
-    for row in (
-        frame.filter(~pl.col("_action").is_in(ACTIONS)).head(MAX_PROBLEMS).iter_rows(named=True)
-    ):
+    bad_actions = frame.filter(~pl.col("_action").is_in(ACTIONS))
+    for row in bad_actions.head(MAX_PROBLEMS).iter_rows(named=True):
         problems.append(
             problem(
-                name, row["line"], action_header,
+                name, row["line"], "ACTION",
                 f"'{_clip(row['_action'])}' is not an SDMX action (use I, A, M, R or D)",
             )
         )  # fmt: skip
-    is_delete = pl.col("_action") == "D"
 
     # Every observation needs its full key; an empty key cell in a D row is a wildcard.
-    key_columns = [*[(f"_dim{i}", d) for i, d in enumerate(layout.dimensions)]]
-    key_columns.append(("_period", layout.time))
-    for alias, column in key_columns:
-        empty = frame.filter(pl.col(alias) == "")
-        for row in empty.head(MAX_PROBLEMS).iter_rows(named=True):
+    keys = [(f"_dim{i}", d) for i, d in enumerate(layout.dimensions)] + [("_period", layout.time)]
+    for alias, column in keys:
+        for row in frame.filter(pl.col(alias) == "").head(MAX_PROBLEMS).iter_rows(named=True):
             if row["_action"] == "D":
                 text = (
                     "is empty in a delete (ACTION D) row: a wildcard deleting every matching "
@@ -620,27 +636,26 @@ def _observations(
             else:
                 text = (
                     "is empty; every observation needs a value for each dimension and "
-                    f"{TIME} (fill it in, or remove the row if it only carries attributes)"
+                    f"{TIME} (fill it in, or drop the row if it only carries attributes)"
                 )
             problems.append(problem(name, row["line"], column.id, text))
     if problems:
-        return frame, frame, _by_line(problems), None
+        raise ValidationError(_by_line(problems))
 
-    # Which D rows delete the observation, and which only attribute values.
-    marked = [col(c).str.strip_chars() != "" for c in layout.attributes]
-    measure_marked = col(layout.measure).str.strip_chars() != "" if layout.measure else None
-    deletes_observation = (
-        measure_marked | ~pl.any_horizontal(marked)
-        if marked and measure_marked is not None
-        else (~pl.any_horizontal(marked) if marked else pl.lit(True))
-        if measure_marked is None
-        else measure_marked | pl.lit(not marked)
+    # A D row deletes the observation when OBS_VALUE is marked or nothing is marked; a D row
+    # marking attributes only deletes attribute values, which tracker does not store.
+    is_delete = pl.col("_action") == "D"
+    measure_marked = col(layout.measure).str.strip_chars() != ""
+    attribute_marked = pl.any_horizontal(
+        [col(c).str.strip_chars() != "" for c in layout.attributes] or [pl.lit(False)]
     )
-    frame = frame.with_columns((is_delete & ~deletes_observation).alias("_attribute_delete"))
+    frame = frame.with_columns(
+        (is_delete & ~measure_marked & attribute_marked).alias("_attribute_delete")
+    )
     skipped_lines = frame.filter("_attribute_delete")["line"].to_list()
     frame = frame.filter(~pl.col("_attribute_delete"))
 
-    # Values: SDMX missing tokens, decimal comma with a ';' separator, nothing for deletions.
+    # Values: SDMX missing tokens, decimal comma with a non-comma separator, none for deletions.
     value_text = col(layout.measure).str.strip_chars()
     if separator != ",":
         value_text = (
@@ -685,7 +700,7 @@ def _observations(
         .alias("series_id")
     )
 
-    # Unit: kept as published, multiplier recorded.
+    # Unit: values stay as published; the multiplier goes into the unit text.
     unit_column, mult_column = layout.find("UNIT_MEASURE"), layout.find("UNIT_MULT")
     unit = _code(col(unit_column), both) if unit_column else pl.lit("")
     mult = _code(col(mult_column), both) if mult_column else pl.lit("")
@@ -700,25 +715,8 @@ def _observations(
             )
         )  # fmt: skip
     if problems:
-        return frame, frame, _by_line(problems), None
-    multiplier = pl.col("_mult").cast(pl.Int64, strict=False)
-    frame = frame.with_columns(
-        pl.when((pl.col("_unit") == "") & (multiplier.fill_null(0) == 0))
-        .then(None)
-        .when(multiplier.fill_null(0) == 0)
-        .then(pl.col("_unit"))
-        .otherwise(
-            pl.concat_str(
-                [
-                    pl.when(pl.col("_unit") != "").then(pl.col("_unit")),
-                    pl.format("×10^{}", multiplier),
-                ],
-                separator=" ",
-                ignore_nulls=True,
-            )
-        )
-        .alias("_unit_text")
-    )
+        raise ValidationError(_by_line(problems))
+    frame = frame.with_columns(_unit_text(pl.col("_unit"), pl.col("_mult")).alias("_unit_text"))
 
     series = _catalogue(layout, frame, cols)
     skipped = None
@@ -742,7 +740,16 @@ def _observations(
         "line",
         title.alias("title"),
     )
-    return out, series, problems, skipped
+    return out, series, skipped
+
+
+def _unit_text(unit: pl.Expr, mult: pl.Expr) -> pl.Expr:
+    """``"<unit> ×10^<mult>"``; just the unit when the multiplier is 0 or absent; null if none."""
+    exponent = mult.cast(pl.Int64, strict=False).fill_null(0)
+    unit = pl.when(unit.is_not_null() & (unit != "")).then(unit)
+    power = pl.when(exponent != 0).then(pl.format("×10^{}", exponent))
+    text = pl.concat_str([unit, power], separator=" ", ignore_nulls=True)
+    return pl.when(text != "").then(text)
 
 
 def _catalogue(layout: _Layout, frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
@@ -780,20 +787,23 @@ def _catalogue(layout: _Layout, frame: pl.DataFrame, cols: list[str]) -> pl.Data
     parts = [pl.col("_reference")] + [
         pl.format(f"{d.id}={{}}", pl.col(f"_dim{i}")) for i, d in enumerate(layout.dimensions)
     ]
-    described = frame.with_columns(
-        frequency.alias("frequency"),
-        pl.when(geo.str.contains(r"^[A-Z]{3}$")).then(geo).alias("geo"),
-        pl.when(name != "").then(name).alias("name"),
-        pl.concat_str(parts, separator=" ").alias("description"),
-        pl.col("_agency").str.split(".").list.first().alias("source"),
-        pl.when(pl.col("_unit_text") != "").then(pl.col("_unit_text")).alias("unit"),
+    # Dimensions are constant within a series, so its first row describes it; the unit is an
+    # attribute and may be blank on some rows, so take the first one given.
+    units = (
+        frame.filter(pl.col("_unit_text").is_not_null())
+        .group_by("series_id")
+        .agg(pl.col("_unit_text").first().alias("unit"))
     )
     return (
-        described.group_by("series_id", maintain_order=True)
-        .agg(
-            pl.col(c).drop_nulls().first()
-            for c in ("name", "unit", "frequency", "geo", "source", "description")
+        frame.unique("series_id", keep="first", maintain_order=True)
+        .with_columns(
+            frequency.alias("frequency"),
+            pl.when(geo.str.contains(r"^[A-Z]{3}$")).then(geo).alias("geo"),
+            pl.when(name != "").then(name).alias("name"),
+            pl.concat_str(parts, separator=" ").alias("description"),
+            pl.col("_agency").alias("source"),
         )
+        .join(units, on="series_id", how="left", maintain_order="left")
         .select("series_id", "name", "unit", "frequency", "geo", "source", "description")
     )
 

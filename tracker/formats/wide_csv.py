@@ -106,6 +106,12 @@ def decode(data: bytes, *, file: str, expected: str) -> tuple[bytes, list[str]]:
     found = _found_instead(data)
     if found:
         raise FormatError(problem(file, 1, None, f"expected {expected}, found {found}"))
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise FormatError(
+            problem(file, line, None, "holds a NUL byte (binary data): the file is damaged")
+        )
     notes = []
     try:
         data.decode("utf-8")
@@ -141,7 +147,7 @@ def _found_instead(data: bytes) -> str | None:
         return "binary data: export the data as CSV"
     start = data[:1024].lstrip().lower()
     if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in start:
-        first = data.lstrip()[:40].decode("utf-8", "replace").splitlines()[0]
+        first = data.lstrip()[:200].decode("utf-8", "replace").splitlines()[0][:80]
         return (
             f"an HTML page ('{first}'): the download failed or saved the web page "
             "instead of the data; download the file again"
@@ -217,8 +223,10 @@ def read_table(
     Raises
     ------
     FormatError
-        A line with a different number of fields than the header (truncated file, wrong
-        delimiter), duplicate or unnamed columns holding values, or text Polars cannot parse.
+        Duplicate or unnamed columns holding values, no data rows, or text Polars cannot parse.
+    ValidationError
+        Lines with a different number of fields than the header (truncated file, wrong
+        delimiter), one problem per line.
     """
     lines = pl.read_csv(
         data,
@@ -252,7 +260,18 @@ def read_table(
     blank = pl.all_horizontal(
         pl.col(name).is_null() | (pl.col(name).str.strip_chars() == "") for name in names
     )
-    return Table(frame.filter(~blank), names, header_line)
+    frame = frame.filter(~blank)
+    if frame.is_empty():
+        raise FormatError(
+            problem(
+                file,
+                None,
+                None,
+                f"has a header but no data rows (expected {expected}); "
+                "the download may have been cut short: download it again",
+            )
+        )
+    return Table(frame, names, header_line)
 
 
 def _check_fields(
@@ -266,8 +285,22 @@ def _check_fields(
 ) -> None:
     body = lines.slice(1)
     if b'"' in data:
-        # A quoted field spanning lines cannot be checked line by line: leave it to Polars.
-        if (body.str.count_matches('"', literal=True) % 2 == 1).any():
+        odd = body.str.count_matches('"', literal=True) % 2 == 1
+        if odd.any():
+            # A last line cut inside a quoted value: the download was interrupted.
+            if odd.sum() == 1 and odd[-1] and not data.endswith(b"\n"):
+                raise ValidationError(
+                    [
+                        problem(
+                            file,
+                            header_line + body.len(),
+                            None,
+                            f"ends inside a quoted value ('{_clip(body[-1])}'); "
+                            "the file looks truncated: download it again",
+                        )
+                    ]
+                )
+            # A quoted field spanning lines cannot be checked line by line: leave it to Polars.
             return
         body_fields = body.str.replace_all(r'"[^"]*"', "")
     else:
@@ -280,7 +313,7 @@ def _check_fields(
     last = body.len() - 1
     problems = []
     for row in bad.head(MAX_PROBLEMS).iter_rows(named=True):
-        found = row["text"] if len(row["text"]) <= 60 else row["text"][:57] + "..."
+        found = _clip(row["text"])
         if row["i"] == last and not data.endswith(b"\n") and row["count"] < len(header):
             fix = "the file looks truncated: download it again"
         elif row["count"] > len(header):
@@ -336,6 +369,10 @@ def _named_columns(
     return keep
 
 
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _more(file: str, total: int) -> list[str]:
     if total <= MAX_PROBLEMS:
         return []
@@ -343,7 +380,12 @@ def _more(file: str, total: int) -> list[str]:
 
 
 def report(
-    bad: pl.DataFrame, *, file: str, text: Callable[[dict], str], column: str | None = "column"
+    bad: pl.DataFrame,
+    *,
+    file: str,
+    text: Callable[[dict], str],
+    column: str | None = "column",
+    lines: bool = True,
 ) -> list[str]:
     """One problem line per bad row (at most `MAX_PROBLEMS`, then a count of the rest).
 
@@ -358,6 +400,8 @@ def report(
         Builds the message from a row (a dict).
     column
         The column of ``bad`` that names the CSV column, or None.
+    lines
+        Show `LINE` as the file line (False for record numbers, as in JSON).
 
     Returns
     -------
@@ -365,7 +409,7 @@ def report(
         Formatted problem lines.
     """
     out = [
-        problem(file, row.get(LINE), row[column] if column else None, text(row))
+        problem(file, row.get(LINE) if lines else None, row[column] if column else None, text(row))
         for row in bad.head(MAX_PROBLEMS).iter_rows(named=True)
     ]
     return out + _more(file, bad.height)
@@ -414,6 +458,7 @@ def parse_numbers(
     styles: dict[str, NumberStyle] | None = None,
     missing: Sequence[str] = MISSING,
     where: Callable[[dict], str] | None = None,
+    lines: bool = True,
 ) -> tuple[pl.DataFrame, list[str]]:
     """Add a Float64 ``value`` column parsed from ``raw``; report cells that are not numbers.
 
@@ -435,6 +480,8 @@ def parse_numbers(
         Tokens meaning "published as missing".
     where
         Builds a prefix locating the value when there is no line (JSON records).
+    lines
+        Whether `LINE` holds file lines (False: record numbers, not shown).
 
     Returns
     -------
@@ -462,9 +509,9 @@ def parse_numbers(
     def text(row: dict) -> str:
         what = "a finite number" if row["value"] is not None else "a number"
         prefix = where(row) if where else ""
-        return f"{prefix}'{row[raw]}' is not {what} ({hint})"
+        return f"{prefix}'{_clip(row[raw])}' is not {what} ({hint})"
 
-    return long, report(bad, file=file, text=text, column=column)
+    return long, report(bad, file=file, text=text, column=column, lines=lines)
 
 
 _DATE_FORMATS_HINT = "a date such as 2001-01-01, 2001-01, January 2001, 2001-Q1 or 2001"
@@ -536,7 +583,7 @@ def parse_dates(
         bad,
         file=file,
         column="__column",
-        text=lambda row: f"'{row[column] or ''}' is not a date (expected {expected})",
+        text=lambda row: f"'{_clip(row[column] or '')}' is not a date (expected {expected})",
     )
     return frame, problems
 
@@ -548,6 +595,7 @@ def duplicate_periods(
     file: str,
     what: Callable[[dict], str],
     column: str | None = None,
+    lines: bool = True,
 ) -> list[str]:
     """One problem per repeated key (e.g. the same date twice), naming both lines."""
     dup = frame.filter(pl.struct(keys).is_duplicated())
@@ -559,8 +607,10 @@ def duplicate_periods(
         again.with_columns(pl.lit(column).alias("__column")),
         file=file,
         column="__column" if column else None,
+        lines=lines,
         text=lambda row: (
-            f"{what(row)} appears again (first on line {row['__first']}); keep one row per period"
+            f"{what(row)} appears again (first {'on line' if lines else 'as observation'} "
+            f"{row['__first']}); keep one row per period"
         ),
     )
 
@@ -601,13 +651,15 @@ def series_frequencies(
     long: pl.DataFrame, *, key: str = "series_id", when: str = "date"
 ) -> pl.DataFrame:
     """Frequency and first date per series, from the rows that hold a value."""
-    rows = []
     present = long.filter(pl.col("value").is_not_null())
-    for (series_id,), part in present.partition_by(key, as_dict=True, maintain_order=True).items():
-        rows.append((series_id, infer_frequency(part[when]), part[when].min()))
-    for series_id in long[key].unique(maintain_order=True).to_list():
-        if series_id not in {row[0] for row in rows}:
-            rows.append((series_id, None, None))
+    found = {
+        series_id: (infer_frequency(part[when]), part[when].min())
+        for (series_id,), part in present.partition_by(key, as_dict=True).items()
+    }
+    rows = [
+        (series_id, *found.get(series_id, (None, None)))
+        for series_id in long[key].unique(maintain_order=True).to_list()
+    ]
     return pl.DataFrame(
         rows, schema={key: pl.String, "frequency": pl.String, "__anchor": pl.Date}, orient="row"
     )
@@ -638,14 +690,16 @@ def drop_padding(
         .then((pl.col(when) - pl.col("__anchor")).dt.total_days() % 7 == 0)
         .otherwise(True)
     )
+    # Series keep the order of ``frequencies`` (the file's); dates are sorted within each.
+    order = frequencies.select(key, "frequency", "__anchor").with_row_index("__order")
     return (
-        long.sort(key, when)
-        .join(frequencies.select(key, "frequency", "__anchor"), on=key, how="left")
+        long.join(order, on=key, how="left")
+        .sort("__order", when)
         .filter(
             has
             | ((has.cum_sum().over(key) > 0) & (has.cum_sum(reverse=True).over(key) > 0) & on_grid)
         )
-        .drop("frequency", "__anchor")
+        .drop("frequency", "__anchor", "__order")
     )
 
 

@@ -1,0 +1,433 @@
+"""ALFRED vintages: FRED's archive of every version of a series, one release per vintage date.
+
+Three shapes, all as downloaded from alfred.stlouisfed.org:
+
+Vintage-wide ("observations by vintage date")::
+
+    observation_date,IMPCH_20190510,IMPCH_20260201
+    2018-10-01,52232.992043,52081.070497
+
+  each ``SERIES_YYYYMMDD`` column is one vintage → one release published on that date. An empty or
+  ``.`` cell is *not emitted*: in ALFRED's "new and revised observations only" download ``.`` means
+  "unchanged in this vintage" (and for periods after the vintage, "not yet published"), which is
+  indistinguishable from "missing"; emitting NULL would record false revisions. The store diffs
+  each release against the earlier ones, so carrying a whole column is fine.
+
+Observations by real-time period::
+
+    period_start_date,IMPCH,realtime_start_date,realtime_end_date
+    2018-10-01,52232.992043,2018-12-06,2019-06-04
+    2018-10-01,52081.070497,2019-06-05,9999-12-31
+
+  each row is a value valid from ``realtime_start_date``; the rows sharing a start date form one
+  release published then. ``.`` is a value published as missing (NULL); an empty cell is no row.
+  ``realtime_end_date`` is checked (not before the start; empty or ``9999-12-31`` = still current)
+  but not turned into deletions: the next release's value supersedes the old one, and whether a
+  closed range with no successor means "withdrawn" depends on the real-time window requested.
+
+The zip ALFRED downloads (a ``.csv``/``.txt`` data file and ``README.txt``) is opened in memory;
+archives with more than 100 files or more than 200 MB uncompressed are refused. Tab-separated
+``.txt`` files and a description block above the header are accepted.
+
+series_id = the FRED id (the column name without its ``_YYYYMMDD`` suffix), as in
+`tracker.formats.fred`, so ALFRED history and FRED downloads land in the same series. Releases are
+returned in publication order; source ``ALFRED``; the frequency is inferred from the periods.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from tracker.errors import FormatError, problem
+from tracker.formats import RawRelease
+from tracker.formats.fred import DATE_COLUMNS
+from tracker.formats.wide_csv import (
+    LINE,
+    decode,
+    duplicate_periods,
+    head_lines,
+    parse_dates,
+    parse_numbers,
+    raise_problems,
+    read_table,
+    report,
+    series_frequencies,
+    split_line,
+)
+
+NAME = "alfred"
+EXPECTED = (
+    "an ALFRED file (header 'observation_date,SERIES_YYYYMMDD,...' or "
+    "'period_start_date,SERIES,realtime_start_date,realtime_end_date')"
+)
+HINT = "use '.' for a missing value"
+#: Limits for the downloaded zip: ALFRED's holds a data file and a README.
+MAX_ZIP_MEMBERS = 100
+MAX_ZIP_BYTES = 200 * 1024 * 1024
+
+_REALTIME = ("realtime_start_date", "realtime_end_date")
+_PERIOD_COLUMNS = ("period_start_date", *DATE_COLUMNS)
+_VINTAGE = re.compile(r"(.+)_(\d{8})")
+_OPEN_END = "9999-12-31"
+_PREAMBLE_LINES = 30
+
+Layout = Literal["vintages", "realtime"]
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """True for an ALFRED vintage-wide or real-time CSV, or ALFRED's zip holding one."""
+    if head.startswith(b"PK\x03\x04"):
+        return _sniff_zip(path)
+    lines = head_lines(head)
+    return bool(lines) and _find_header(lines) is not None
+
+
+def _sniff_zip(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            members = _data_members(infos)
+            if not members or len(infos) > MAX_ZIP_MEMBERS or members[0].flag_bits & 0x1:
+                return False
+            with archive.open(members[0]) as fh:
+                head = fh.read(8192)
+    except (
+        OSError, EOFError, RuntimeError, ValueError, NotImplementedError, zlib.error,
+        zipfile.BadZipFile,
+    ):  # fmt: skip
+        return False
+    lines = head_lines(head)
+    return bool(lines) and _find_header(lines) is not None
+
+
+def read(path: Path) -> list[RawRelease]:
+    """Read an ALFRED file or zip: one release per vintage, in publication order.
+
+    Parameters
+    ----------
+    path
+        A vintage-wide or real-time CSV/TXT, or the zip ALFRED downloads.
+
+    Returns
+    -------
+    list[RawRelease]
+        One release per vintage date, ``published`` = that date, source ``ALFRED``.
+
+    Raises
+    ------
+    FormatError
+        Not an ALFRED layout, a damaged zip, or a zip over the size or member limits.
+    ValidationError
+        Bad dates or values, or the same period twice in a vintage; one line per problem.
+    """
+    data = path.read_bytes()
+    if data.startswith(b"PK\x03\x04"):
+        members = _unzip(data, file=path.name)
+    else:
+        members = [(path.name, data)]
+    releases = [release for label, content in members for release in _read_csv(content, label)]
+    return _merge(releases)
+
+
+def _header(line: str) -> list[str]:
+    separator = "\t" if "\t" in line and "," not in line else ","
+    return [name.strip() for name in split_line(line, separator)]
+
+
+def _layout(header: list[str]) -> Layout | None:
+    if (
+        len(header) >= 2
+        and header[0] in DATE_COLUMNS
+        and all(_VINTAGE.fullmatch(name) for name in header[1:])
+    ):
+        return "vintages"
+    if len(header) >= 4 and header[0] in _PERIOD_COLUMNS and set(_REALTIME) <= set(header):
+        return "realtime"
+    return None
+
+
+def _find_header(lines: list[str]) -> int | None:
+    """Index of the header line; a .txt download may open with a description block."""
+    for i, line in enumerate(lines[:_PREAMBLE_LINES]):
+        if _layout(_header(line)):
+            return i
+    return None
+
+
+def _data_members(infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    return [
+        info
+        for info in infos
+        if not info.is_dir()
+        and info.filename.lower().endswith((".csv", ".txt"))
+        and not Path(info.filename).name.lower().startswith("readme")
+        and not info.filename.startswith("__MACOSX/")
+    ]
+
+
+def _unzip(data: bytes, *, file: str) -> list[tuple[str, bytes]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise FormatError(
+            problem(
+                file,
+                None,
+                None,
+                f"is a damaged or truncated zip archive ({exc}); download it again",
+            )
+        ) from exc
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_ZIP_MEMBERS:
+            raise FormatError(
+                problem(
+                    file,
+                    None,
+                    None,
+                    f"holds {len(infos)} files; an ALFRED download holds a data file and "
+                    f"README.txt (refusing archives of more than {MAX_ZIP_MEMBERS} files)",
+                )
+            )
+        declared = sum(info.file_size for info in infos)
+        if declared > MAX_ZIP_BYTES:
+            raise FormatError(_too_big(file, declared))
+        members = _data_members(infos)
+        if not members:
+            names = ", ".join(info.filename for info in infos) or "nothing"
+            raise FormatError(
+                problem(
+                    file, None, None, f"expected a .csv or .txt data file in the zip, found {names}"
+                )
+            )
+        out = []
+        budget = MAX_ZIP_BYTES
+        for info in members:
+            label = f"{file}:{info.filename}"
+            if info.flag_bits & 0x1:
+                raise FormatError(
+                    problem(label, None, None, "is encrypted; download the zip from ALFRED again")
+                )
+            try:
+                with archive.open(info) as fh:
+                    # Sizes in the zip's directory can lie: never inflate more than the budget.
+                    content = fh.read(budget + 1)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                raise FormatError(
+                    problem(
+                        label, None, None, f"cannot be extracted ({exc}); download the zip again"
+                    )
+                ) from exc
+            if len(content) > budget:
+                raise FormatError(_too_big(file, None))
+            budget -= len(content)
+            out.append((label, content))
+    return out
+
+
+def _too_big(file: str, size: int | None) -> str:
+    amount = f"{size:,} bytes" if size is not None else "more than it declares"
+    return problem(
+        file,
+        None,
+        None,
+        f"would inflate to {amount}, over the {MAX_ZIP_BYTES:,}-byte limit; refusing it as a "
+        "possible zip bomb (unzip it yourself and append the data file)",
+    )
+
+
+def _read_csv(content: bytes, file: str) -> list[RawRelease]:
+    data, notes = decode(content, file=file, expected=EXPECTED)
+    # Split on "\n" only, so that line indexes match byte offsets (and line numbers).
+    lines = [line.rstrip("\r") for line in data[:65536].decode("utf-8", "replace").split("\n")]
+    index = _find_header(lines)
+    if index is None:
+        first = next((line for line in lines if line.strip()), "")
+        raise FormatError(problem(file, 1, None, f"expected {EXPECTED}, found '{first[:80]}'"))
+    header_line = index + 1
+    offset = len(data) - len(data.split(b"\n", index)[-1])
+    header = _header(lines[index])
+    separator = "\t" if "\t" in lines[index] and "," not in lines[index] else ","
+    table = read_table(
+        data[offset:], file=file, separator=separator, expected=EXPECTED, header_line=header_line
+    )
+    if _layout(header) == "vintages":
+        long = _vintages(table.frame, table.header, file=file, header_line=header_line)
+    else:
+        long = _realtime(table.frame, table.header, file=file)
+    return _releases(long, notes)
+
+
+def _vintages(
+    frame: pl.DataFrame, header: list[str], *, file: str, header_line: int
+) -> pl.DataFrame:
+    date_column, *columns = header
+    problems = []
+    rows = []
+    for column in columns:
+        match = _VINTAGE.fullmatch(column)
+        assert match is not None  # _layout checked every column
+        try:
+            published = datetime.strptime(match[2], "%Y%m%d")
+        except ValueError:
+            problems.append(
+                problem(
+                    file,
+                    header_line,
+                    column,
+                    f"'{match[2]}' is not a vintage date "
+                    "(expected SERIES_YYYYMMDD, e.g. IMPCH_20190510)",
+                )
+            )
+            continue
+        rows.append((column, match[1].upper(), published))
+    raise_problems(problems)
+    vintages = pl.DataFrame(
+        rows,
+        schema={"column": pl.String, "series_id": pl.String, "published": pl.Datetime("us")},
+        orient="row",
+    )
+
+    frame, problems = parse_dates(frame, column=date_column, file=file, iso_only=True)
+    problems += duplicate_periods(
+        frame.filter(pl.col("date").is_not_null()),
+        keys=["date"],
+        file=file,
+        column=date_column,
+        what=lambda row: f"date {row[date_column]}",
+    )
+    long = frame.unpivot(index=[LINE, "date"], on=columns, variable_name="column", value_name="raw")
+    long, bad_values = parse_numbers(long, file=file, hint=HINT)
+    raise_problems(problems + bad_values)
+    # An empty cell is "not in this vintage" (see the module docstring), never a NULL value.
+    return long.filter(pl.col("value").is_not_null()).join(
+        vintages, on="column", maintain_order="left"
+    )
+
+
+def _realtime(frame: pl.DataFrame, header: list[str], *, file: str) -> pl.DataFrame:
+    period_column = header[0]
+    columns = [name for name in header[1:] if name not in _REALTIME]
+    if not columns:
+        raise FormatError(
+            problem(
+                file,
+                1,
+                None,
+                f"expected a value column between '{period_column}' and 'realtime_start_date'",
+            )
+        )
+    start, end = _REALTIME
+    frame = frame.with_columns(pl.col(end).fill_null(_OPEN_END))
+    frame, problems = parse_dates(frame, column=period_column, file=file, iso_only=True)
+    frame, more = parse_dates(frame, column=start, file=file, iso_only=True, out="published")
+    problems += more
+    frame, more = parse_dates(frame, column=end, file=file, iso_only=True, out="__end")
+    problems += more
+    backwards = frame.filter(pl.col("__end") < pl.col("published")).with_columns(
+        pl.lit(end).alias("column")
+    )
+    problems += report(
+        backwards,
+        file=file,
+        text=lambda row: (
+            f"{row[end]} is before realtime_start_date {row[start]} (swap or fix the dates)"
+        ),
+    )
+    long = frame.unpivot(
+        index=[LINE, "date", "published", period_column, start],
+        on=columns,
+        variable_name="column",
+        value_name="raw",
+    )
+    # An empty cell is no row for that series; '.' is a value published as missing.
+    long = long.filter(pl.col("raw").str.strip_chars().fill_null("") != "")
+    long, bad_values = parse_numbers(long, file=file, hint=HINT)
+    problems += bad_values
+    problems += duplicate_periods(
+        long.filter(pl.col("date").is_not_null() & pl.col("published").is_not_null()),
+        keys=["column", "date", "published"],
+        file=file,
+        column=period_column,
+        what=lambda row: f"period {row[period_column]} of {row['column']} from {row[start]}",
+    )
+    raise_problems(problems)
+    return long.with_columns(
+        pl.col("column").str.to_uppercase().alias("series_id"),
+        pl.col("published").cast(pl.Datetime("us")),
+    )
+
+
+def _releases(long: pl.DataFrame, notes: list[str]) -> list[RawRelease]:
+    frequencies = series_frequencies(long)
+    catalogue = frequencies.select(
+        "series_id", pl.col("series_id").alias("name"), "frequency", pl.lit("FRED").alias("source")
+    )
+    releases = []
+    for (published,), part in sorted(long.partition_by("published", as_dict=True).items()):
+        ids = part["series_id"].unique(maintain_order=True).to_list()
+        frame = part.sort("series_id", "date").select(
+            "series_id",
+            pl.col("date").dt.strftime("%Y-%m-%d").alias("period"),
+            "value",
+            pl.col(LINE).alias("line"),
+        )
+        releases.append(
+            RawRelease(
+                frame=frame,
+                format=NAME,
+                source="ALFRED",
+                published=published,
+                title=f"ALFRED vintage {published:%Y-%m-%d} ({', '.join(ids)})",
+                url=f"https://alfred.stlouisfed.org/series?seid={ids[0]}"
+                if len(ids) == 1
+                else None,
+                series=catalogue.filter(pl.col("series_id").is_in(ids)),
+            )
+        )
+    if releases:
+        releases[0].notes = notes
+    return releases
+
+
+def _merge(releases: list[RawRelease]) -> list[RawRelease]:
+    """One release per published date across the files of a zip, in publication order."""
+    by_date: dict[datetime, list[RawRelease]] = {}
+    for release in releases:
+        assert release.published is not None
+        by_date.setdefault(release.published, []).append(release)
+    merged = []
+    for published in sorted(by_date):
+        group = by_date[published]
+        if len(group) == 1:
+            merged.append(group[0])
+            continue
+        frame = pl.concat([release.frame for release in group])
+        if frame.select(pl.struct("series_id", "period").is_duplicated().any()).item():
+            raise FormatError(
+                f"error: {group[0].title}: the same series and period come from two files of the "
+                "zip; append the files one at a time"
+            )
+        ids = frame["series_id"].unique(maintain_order=True).to_list()
+        merged.append(
+            RawRelease(
+                frame=frame,
+                format=NAME,
+                source="ALFRED",
+                published=published,
+                title=f"ALFRED vintage {published:%Y-%m-%d} ({', '.join(ids)})",
+                series=pl.concat([r.series for r in group if r.series is not None]).unique(
+                    "series_id", keep="first", maintain_order=True
+                ),
+                notes=[note for release in group for note in release.notes],
+            )
+        )
+    return merged
