@@ -111,3 +111,27 @@ def content(path: Path) -> dict[str, list]:
     with db.connect(path, read_only=True) as con:
         tables = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
         return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
+
+
+FIXTURES = paths.fixtures_dir()
+
+
+def fixture(name: str) -> Path:
+    """One agency file by its path under the fixtures folder; skip when it is absent."""
+    path = FIXTURES / name
+    if not path.exists():
+        pytest.skip(f"fixture {name} not found under {FIXTURES} (set TRACKER_FIXTURES)")
+    return path
+
+
+def all_fixtures() -> list[Path]:
+    """Every agency file (for sniffing tests); empty when the folder is absent."""
+    if not FIXTURES.is_dir():
+        return []
+    return sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.name != "README.md")
+
+
+def head(path: Path) -> bytes:
+    """The first bytes a sniffer sees."""
+    with path.open("rb") as fh:
+        return fh.read(65536)

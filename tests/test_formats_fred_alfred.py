@@ -11,32 +11,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.conftest import FIXTURES, all_fixtures, fixture, head
 from tracker.errors import FormatError, ValidationError
 from tracker.formats import alfred, fred, read, wide_csv
-from tracker.paths import fixtures_dir
 
-FIXTURES = fixtures_dir()
 IMPCH_2019 = "fred/IMPCH_vintage_2019-05-10_DATE_header.csv"
 IMPCH_2026 = "fred/IMPCH_vintage_2026-02_observation_date_header.csv"
 CPI = "fred/CPIAUCSL_2016_2025-09.csv"
-
-
-def fixture(name: str) -> Path:
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"fixture {name} not found under {FIXTURES} (set TRACKER_FIXTURES)")
-    return path
-
-
-def all_fixtures() -> list[Path]:
-    if not FIXTURES.is_dir():
-        return []
-    return sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.name != "README.md")
-
-
-def head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(65536)
 
 
 def value_at(frame: pl.DataFrame, period: str, series_id: str = "IMPCH") -> float | None:

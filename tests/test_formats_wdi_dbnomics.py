@@ -10,31 +10,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.conftest import FIXTURES, all_fixtures, fixture, head
 from tracker.errors import FormatError, ValidationError
 from tracker.formats import dbnomics, read, wdi
-from tracker.paths import fixtures_dir
 
-FIXTURES = fixtures_dir()
 WDI = "worldbank/wdi_API_NY.GDP.MKTP.KD.ZG_DS2_en_csv_v2_2788350.csv"
 WDI_METADATA = "worldbank/wdi_Metadata_Country_API_NY.GDP.MKTP.KD.ZG.csv"
-
-
-def fixture(name: str) -> Path:
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"fixture {name} not found under {FIXTURES} (set TRACKER_FIXTURES)")
-    return path
-
-
-def all_fixtures() -> list[Path]:
-    if not FIXTURES.is_dir():
-        return []
-    return sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.name != "README.md")
-
-
-def head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(65536)
 
 
 # World Bank WDI ---------------------------------------------------------------------------------

@@ -7,31 +7,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.conftest import FIXTURES, all_fixtures, fixture, head
 from tracker.errors import FormatError, ValidationError
 from tracker.formats import _MODULES, detect, fred, read, wide_csv
-from tracker.paths import fixtures_dir
 
-FIXTURES = fixtures_dir()
 BONDS = "datasets/bond_yields_us10y_monthly.csv"
 CENSUS = "datasets/census_usa_china_trade_2001_2019_semicolon.csv"
-
-
-def fixture(name: str) -> Path:
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"fixture {name} not found under {FIXTURES} (set TRACKER_FIXTURES)")
-    return path
-
-
-def all_fixtures() -> list[Path]:
-    if not FIXTURES.is_dir():
-        return []
-    return sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.name != "README.md")
-
-
-def head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(65536)
 
 
 def values(frame: pl.DataFrame) -> dict[tuple[str, str], float | None]:

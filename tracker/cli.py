@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tracker import db, queries
-from tracker.errors import TrackerError
+from tracker.errors import TrackerError, TransformError
 
 PROGRESS_ROWS = 100_000
 OUTPUT_FORMATS = ("table", "csv", "json", "parquet")
@@ -215,7 +215,7 @@ def _progress_for(rows: int):
     "--mapping",
     "mapping_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A CSV (from,to) of series-id mappings.",
+    help="A CSV (from,to) or TOML ([map]) file of series-id mappings.",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @fail_on_tracker_errors
@@ -252,12 +252,14 @@ def append(
     mapping = _mapping(mappings, mapping_file)
     raws = []
     for path in files:
-        releases = formats.read(path, format=fmt)
-        if mapping:
-            from tracker.formats.mapping import apply_mapping
+        raws.extend((raw, path.name) for raw in formats.read(path, format=fmt))
+    if mapping:
+        from tracker.formats.mapping import apply_mapping
 
-            releases = apply_mapping(releases, mapping)
-        raws.extend((raw, path.name) for raw in releases)
+        # One mapping for the whole command: an id must appear in at least one of the files.
+        where = files[0].name if len(files) == 1 else "the files"
+        mapped = apply_mapping([raw for raw, _ in raws], mapping, file=where)
+        raws = [(raw, name) for raw, (_, name) in zip(mapped, raws, strict=True)]
     rows = sum(raw.frame.height for raw, _ in raws)
     bar, update = _progress_for(rows)
     with appending.open_for_append(db_path) as con:
@@ -289,11 +291,7 @@ def _mapping(pairs: tuple[str, ...], mapping_file: Path | None) -> dict[str, str
     from tracker.formats import mapping as mapping_module
 
     result = mapping_module.load_mapping(mapping_file) if mapping_file else {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise click.BadParameter(f"'{pair}' is not FROM=TO", param_hint="--map")
-        left, right = pair.split("=", 1)
-        result[left.strip()] = right.strip()
+    result.update(mapping_module.parse_mapping(pairs))
     return result
 
 
@@ -432,6 +430,26 @@ def series_cmd(text: str | None, db_path: Path | None, fmt: str, output: Path | 
 @db_option
 @click.option("--as-of", help="Show the series as it was known on this date (YYYY-MM-DD).")
 @click.option("--vintages", "show_vintages", is_flag=True, help="Every version of every period.")
+@click.option(
+    "--transform",
+    metavar="CODE",
+    help="A FRED units transform: lin, chg, ch1, pch, pc1, pca, cch, cca, log.",
+)
+@click.option(
+    "--rebase", metavar="PERIOD", help="An index = 100 in PERIOD (2020, 2020-Q1, 2020-01)."
+)
+@click.option(
+    "--to",
+    "to_frequency",
+    type=click.Choice(["S", "Q", "A"], case_sensitive=False),
+    help="Aggregate to this frequency first; a period missing a sub-period is left empty.",
+)
+@click.option(
+    "--agg",
+    type=click.Choice(["avg", "sum", "eop"], case_sensitive=False),
+    default=None,
+    help="How --to aggregates: avg (default), sum or eop (end of period).",
+)
 @output_options
 @fail_on_tracker_errors
 def show(
@@ -439,29 +457,150 @@ def show(
     db_path: Path | None,
     as_of: str | None,
     show_vintages: bool,
+    transform: str | None,
+    rebase: str | None,
+    to_frequency: str | None,
+    agg: str | None,
     fmt: str,
     output: Path | None,
 ) -> None:
-    """Show one series: as now known, as known on a date, or with every vintage.
+    """Show one series: as now known, as known on a date, with every vintage, or transformed.
+
+    The as-of cut comes first, then --to aggregates, then --transform or --rebase applies: every
+    number comes from the SQL macros transformed, rebased and aggregated. A percent change of a
+    rate, growth rate or share is refused with the transform to use instead.
 
     \b
     Example:
         tracker show CHN.EXPORTS.YOY
         tracker show WLD.GDP.OECD_FCST --as-of 2025-05-01
         tracker show WLD.GDP.OECD_FCST --vintages
+        tracker show IMPCH --transform pc1
+        tracker show CHN.EXPORTS.YOY --transform ch1 --as-of 2025-06-10
+        tracker show IMPCH --rebase 2020
+        tracker show IMPCH --to Q --agg sum --transform pc1
     """
+    from tracker import analytics
+
+    derived = transform is not None or rebase is not None or to_frequency is not None
+    if show_vintages and derived:
+        raise click.UsageError("--vintages cannot be combined with --transform, --rebase or --to")
+    if transform is not None and rebase is not None:
+        raise click.UsageError("give --transform or --rebase, not both")
+    if agg is not None and to_frequency is None:
+        raise click.UsageError("--agg needs --to Q (or S, A)")
+    frequency = to_frequency.upper() if to_frequency else None
+    method = (agg or "avg").lower()
     with db.connect(db_path, read_only=True) as con:
         meta = queries.require_series(con, series_id)
-        if show_vintages:
-            frame = queries.vintages(con, series_id).select(
-                "period", "value", "status", "release_id", "published_at", "source"
-            )
-        else:
-            frame = queries.series(con, series_id, as_of=as_of).select(
-                "period", "period_end", "value", "status", "release_id", "published_at"
-            )
+        unit = meta["unit"]
+        try:
+            if transform is not None:
+                frame = analytics.transformed(
+                    con, series_id, transform, as_of=as_of, frequency=frequency, method=method
+                )
+            elif rebase is not None:
+                frame = analytics.rebased(
+                    con, series_id, rebase, as_of=as_of, frequency=frequency, method=method
+                )
+            elif frequency is not None:
+                frame = analytics.aggregated(con, series_id, frequency, method, as_of=as_of)
+            elif show_vintages:
+                frame = queries.vintages(con, series_id).select(
+                    "period", "value", "status", "release_id", "published_at", "source"
+                )
+            else:
+                frame = queries.series(con, series_id, as_of=as_of).select(
+                    "period", "period_end", "value", "status", "release_id", "published_at"
+                )
+        except TransformError as exc:
+            raise TransformError(_error_line(exc.message)) from None
+    if derived and frame.height:
+        unit = frame["unit"][0]
+    if derived and fmt == "table":
+        extra = ["covered", "expected"] if "covered" in frame.columns else []
+        frame = frame.select("period", "period_end", "value", *extra)
     known = f" as known on {as_of}" if as_of else ""
-    emit(frame, fmt, output, title=f"{series_id} — {meta['name']} ({meta['unit']}){known}")
+    emit(frame, fmt, output, title=f"{series_id} — {meta['name']} ({unit}){known}")
+
+
+def _error_line(text: str) -> str:
+    """A message as the CLI prints it: prefixed ``error: `` once."""
+    return text if text.startswith("error: ") else f"error: {text}"
+
+
+@cli.command("trends")
+@db_option
+@click.option("--as-of", help="The trends as they looked on this date (YYYY-MM-DD).")
+@click.option("--headlines", is_flag=True, help="Print only each series' one-line headline.")
+@output_options
+@fail_on_tracker_errors
+def trends_cmd(
+    db_path: Path | None, as_of: str | None, headlines: bool, fmt: str, output: Path | None
+) -> None:
+    """Per series: latest value, changes, rolling means, slope, current streak and a headline.
+
+    Actual and policy series only (forecasts: `tracker query "select * from forecast_evolution"`).
+    The table shows the main columns; --format csv/json gives all of them (the view `trends`).
+
+    \b
+    Example:
+        tracker trends
+        tracker trends --headlines
+        tracker trends --as-of 2025-06-10 --format csv -o trends.csv
+    """
+    from tracker import analytics
+
+    with db.connect(db_path, read_only=True) as con:
+        frame = analytics.trends(con, as_of=as_of)
+    if headlines:
+        for line in frame["headline"]:
+            out.print(line, markup=False)
+        return
+    if fmt == "table":
+        frame = frame.select(
+            "series_id", "last_period", "last_value", "change_1p", "change_1y", "mean_3",
+            "slope_6", "headline",
+        )  # fmt: skip
+    emit(frame, fmt, output)
+
+
+@cli.command("check")
+@db_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Format of the offending rows.",
+)
+@fail_on_tracker_errors
+def check_cmd(db_path: Path | None, fmt: str) -> None:
+    """Run the data checks in sql/checks/; print the rows each failing check flags, exit 1 if any.
+
+    Checks: duplicate keys, periods off the series frequency, values outside a series' range,
+    releases without rows, series without a source, observations without a series or release.
+
+    \b
+    Example:
+        tracker check
+        tracker check --db /tmp/scratch.duckdb --format csv
+    """
+    from tracker import analytics
+
+    with db.connect(db_path, read_only=True) as con:
+        results = analytics.run_checks(con)
+    failed = {name: frame for name, frame in results.items() if frame.height}
+    for name, frame in failed.items():
+        rows = "row" if frame.height == 1 else "rows"
+        out.print(f"check {name} failed: {frame.height} offending {rows}", markup=False)
+        emit(frame, fmt, None)
+    if failed:
+        raise analytics.ChecksFailed(
+            f"error: {len(failed)} of {len(results)} checks failed: {', '.join(failed)}"
+        )
+    out.print(f"all {len(results)} checks passed", markup=False)
 
 
 @cli.command()
@@ -484,6 +623,47 @@ def releases(db_path: Path | None, limit: int | None, fmt: str, output: Path | N
             "rows_unchanged", "rows_deleted", "file_name",
         )  # fmt: skip
     emit(frame, fmt, output)
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8050, show_default=True, type=int, help="Port to listen on.")
+@click.option("--debug", is_flag=True, help="Dash debug mode: reload on change, error pages.")
+@fail_on_tracker_errors
+def serve(db_path: Path | None, host: str, port: int, debug: bool) -> None:
+    """Start the dashboard on http://HOST:PORT (the store must exist: `tracker init` makes it).
+
+    The dashboard opens the store read-only for each request, so `tracker append` from another
+    terminal works while it runs, and new releases show on the next page interaction.
+
+    \b
+    Example:
+        tracker serve
+        tracker serve --db /tmp/scratch.duckdb --port 8051
+    """
+    from tracker.errors import StoreError
+
+    target = db.resolve(db_path)
+    if not target.exists():
+        raise StoreError(
+            f"error: store {target} does not exist (run `tracker init` to create it, "
+            "or pass --db / set TRACKER_DB)"
+        )
+    if host not in LOOPBACK_HOSTS:
+        err.print(
+            f"warning: listening on {host}: the dashboard, including its SQL console and release "
+            "upload, is reachable from the network, without a login",
+            markup=False,
+        )
+    from dashboards.app import create_app
+
+    app = create_app(target)
+    err.print(f"tracker dashboard on http://{host}:{port}/ (store {target}; Ctrl+C stops it)")
+    app.run(host=host, port=port, debug=debug)
 
 
 def main() -> None:
