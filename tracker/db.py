@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Iterator
@@ -134,6 +135,16 @@ def view_files() -> list[Path]:
     return _sql_files(paths.VIEWS_DIR)
 
 
+VIEWS_STATE_TABLE = "schema_views"
+
+
+def _views_digest() -> str:
+    digest = hashlib.sha256()
+    for path in view_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def refresh_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     """(Re-)create every public view and macro from ``sql/views/`` in one transaction."""
     names = []
@@ -141,6 +152,9 @@ def refresh_views(con: duckdb.DuckDBPyConnection) -> list[str]:
         for path in view_files():
             con.execute(path.read_text())
             names.append(object_name(path))
+        con.execute(f"CREATE TABLE IF NOT EXISTS {VIEWS_STATE_TABLE} (digest VARCHAR NOT NULL)")
+        con.execute(f"DELETE FROM {VIEWS_STATE_TABLE}")
+        con.execute(f"INSERT INTO {VIEWS_STATE_TABLE} VALUES (?)", [_views_digest()])
     return names
 
 
@@ -150,9 +164,17 @@ def check_files() -> list[Path]:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Migrate and refresh views: what every writer does before touching the store."""
-    migrate(con)
-    refresh_views(con)
+    """Migrate, and refresh the views if ``sql/views/`` changed since they were created.
+
+    Every writer calls this; re-creating ~30 views costs ~0.3 s, so it happens only when the
+    files differ from what the store holds (a new version of tracker).
+    """
+    applied = migrate(con)
+    stored = None
+    if VIEWS_STATE_TABLE in {r[0] for r in con.execute("SHOW TABLES").fetchall()}:
+        stored = scalar(con, f"SELECT digest FROM {VIEWS_STATE_TABLE}")
+    if applied or stored != _views_digest():
+        refresh_views(con)
 
 
 def one(
