@@ -222,3 +222,25 @@ def test_parquet_and_jsonl_are_canonical_too(trade, tmp_path):
         second.stdout
         == "may.jsonl: already in the store as release 2 (same content); nothing appended\n"
     )
+
+
+def test_define_replace_changes_only_the_flags_given(trade):
+    result = run("define", "CHN.EXPORTS.YOY", "--db", str(trade), "--unit", "% y/y (USD)", "--replace")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "0 series added, 1 updated\n"
+    with db.connect(trade, read_only=True) as con:
+        row = con.execute(
+            "SELECT unit, unit_kind, frequency, source FROM series WHERE series_id = 'CHN.EXPORTS.YOY'"
+        ).fetchall()
+    assert row == [("% y/y (USD)", "growth_yoy", "M", "Test agency")]
+
+
+def test_define_cannot_change_the_frequency_of_a_series_with_data(trade):
+    before = content(trade)
+    result = run("define", "CHN.EXPORTS.YOY", "--db", str(trade), "--frequency", "Q", "--replace")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: series CHN.EXPORTS.YOY has observations at frequency M; it cannot become Q "
+        "(define a new series id for the new frequency)\n"
+    )
+    assert content(trade) == before

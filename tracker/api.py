@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from tracker import analytics, db, formats, queries
 from tracker import append as appending
-from tracker import db, formats, queries
 from tracker.formats import RawRelease
 
 
@@ -101,6 +101,85 @@ class Store:
             raws = [(raw, path.name) for raw in formats.read(path, format=format)]
         with appending.open_for_append(self.path) as con:
             return appending.append_releases(con, raws, meta, dry_run=dry_run)
+
+    # Analytics: the same readers as tracker.analytics, over the SQL views and macros.
+
+    def transformed(
+        self,
+        series_id: str,
+        code: str,
+        *,
+        as_of: date | datetime | str | None = None,
+        frequency: str | None = None,
+        method: str = "avg",
+    ) -> pl.DataFrame:
+        """A series through a FRED units transform (lin, chg, ch1, pch, pc1, pca, cch, cca, log).
+
+        Raises `tracker.errors.TransformError` for a refused transform (e.g. pc1 of a growth rate).
+        """
+        with self._read() as con:
+            return analytics.transformed(
+                con, series_id, code, as_of=as_of, frequency=frequency, method=method
+            )
+
+    def rebased(
+        self,
+        series_id: str,
+        base_period: date | datetime | str,
+        *,
+        as_of: date | datetime | str | None = None,
+        frequency: str | None = None,
+        method: str = "avg",
+    ) -> pl.DataFrame:
+        """A series as an index = 100 in ``base_period`` (a period code such as 2020, or a date)."""
+        with self._read() as con:
+            return analytics.rebased(
+                con, series_id, base_period, as_of=as_of, frequency=frequency, method=method
+            )
+
+    def aggregated(
+        self,
+        series_id: str,
+        frequency: str,
+        method: str = "avg",
+        *,
+        as_of: date | datetime | str | None = None,
+    ) -> pl.DataFrame:
+        """A series at a lower frequency; periods missing a sub-period have value NULL."""
+        with self._read() as con:
+            return analytics.aggregated(con, series_id, frequency, method, as_of=as_of)
+
+    def trends(self, *, as_of: date | datetime | str | None = None) -> pl.DataFrame:
+        """Per series: latest value, changes, rolling means, slope, streak and a headline."""
+        with self._read() as con:
+            return analytics.trends(con, as_of=as_of)
+
+    def forecast_evolution(self, series_id: str | None = None) -> pl.DataFrame:
+        """Each forecast by target period and release, with its revision and forecast error."""
+        with self._read() as con:
+            return analytics.forecast_evolution(con, series_id)
+
+    def regimes(
+        self, series_id: str | None = None, *, as_of: date | datetime | str | None = None
+    ) -> pl.DataFrame:
+        """Policy levels with the dates they were in force (effective_to NULL while in force)."""
+        with self._read() as con:
+            return analytics.regimes(con, series_id, as_of=as_of)
+
+    def revision_stats(self) -> pl.DataFrame:
+        """Per series: how often and how much its values were revised."""
+        with self._read() as con:
+            return analytics.revision_stats(con)
+
+    def revision_triangle(self, series_id: str) -> pl.DataFrame:
+        """Every period's value as known after each release of the series."""
+        with self._read() as con:
+            return analytics.revision_triangle(con, series_id)
+
+    def run_checks(self) -> dict[str, pl.DataFrame]:
+        """Run the data checks in sql/checks/: name -> offending rows (empty = pass)."""
+        with self._read() as con:
+            return analytics.run_checks(con)
 
 
 def open(path: str | Path | None = None) -> Store:

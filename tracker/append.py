@@ -193,49 +193,70 @@ def upsert_series(
 ) -> tuple[list[str], list[str]]:
     """Add catalogue rows; with ``replace`` update existing ones. Returns (added, updated).
 
-    A series that already has observations cannot change its frequency (its periods would no
-    longer fit); that is refused with a message.
+    New series need every required column. An update changes only the columns the frame
+    carries, so ``tracker define ID --unit "% y/y" --replace`` keeps the rest. A series that
+    already has observations cannot change its frequency (its periods would no longer fit).
     """
-    problems = validate_catalogue(catalogue, file="catalogue")
+    table_columns = [r[0] for r in con.execute("DESCRIBE series").fetchall()]
+    unknown = [c for c in catalogue.columns if c not in table_columns]
+    if unknown:
+        raise ValidationError(
+            [problem("catalogue", 1, None, f"unknown column(s) {', '.join(unknown)} "
+                     f"(a catalogue has {', '.join(table_columns)})")]
+        )  # fmt: skip
+    current = dict(con.execute("SELECT series_id, frequency FROM series").fetchall())
+    is_new = ~pl.col("series_id").is_in(list(current))
+    new_rows = catalogue.filter(is_new)
+    changed = catalogue.filter(~is_new) if replace else catalogue.clear()
+    problems = validate_catalogue(new_rows, file="catalogue")
+    problems += validate_catalogue(changed, file="catalogue", require_all=False)
     if problems:
         raise ValidationError(problems)
-    for column in ("min_value", "max_value"):
-        if column not in catalogue.columns:
-            catalogue = catalogue.with_columns(pl.lit(None, pl.Float64).alias(column))
-    catalogue = catalogue.select([*_SERIES_SCHEMA, "min_value", "max_value"])
-    existing = con.sql("SELECT series_id, frequency FROM series").pl()
-    current = dict(existing.iter_rows())
-    added = [s for s in catalogue["series_id"] if s not in current]
-    updated = [s for s in catalogue["series_id"] if s in current]
-    if updated and replace:
-        with_data = set(
-            con.sql(
-                "SELECT DISTINCT series_id FROM observations WHERE list_contains($ids, series_id)",
-                params={"ids": updated},
-            ).pl()["series_id"]
-        )
-        for row in catalogue.filter(pl.col("series_id").is_in(updated)).iter_rows(named=True):
+    if "frequency" in changed.columns and changed.height:
+        with_data = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT series_id FROM observations WHERE list_contains(?, series_id)",
+                [changed["series_id"].to_list()],
+            ).fetchall()
+        }
+        for row in changed.iter_rows(named=True):
             if row["series_id"] in with_data and row["frequency"] != current[row["series_id"]]:
                 raise SeriesError(
                     f"error: series {row['series_id']} has observations at frequency "
                     f"{current[row['series_id']]}; it cannot become {row['frequency']} "
                     "(define a new series id for the new frequency)"
                 )
-    with db.registered(con, new_rows=catalogue.filter(pl.col("series_id").is_in(added))):
-        con.execute("INSERT INTO series BY NAME SELECT * FROM new_rows")
-    if replace and updated:
-        with db.registered(con, changed=catalogue.filter(pl.col("series_id").is_in(updated))):
-            con.execute("DELETE FROM series WHERE series_id IN (SELECT series_id FROM changed)")
-            con.execute("INSERT INTO series BY NAME SELECT * FROM changed")
-    return added, updated if replace else []
+    if new_rows.height:
+        columns = ", ".join(new_rows.columns)
+        with db.registered(con, new_rows=new_rows):
+            con.execute(f"INSERT INTO series ({columns}) SELECT {columns} FROM new_rows")
+    settable = [c for c in changed.columns if c != "series_id"]
+    if changed.height and settable:
+        # Column names come from the series table itself (checked above), never from values.
+        assignments = ", ".join(f"{c} = changed.{c}" for c in settable)
+        with db.registered(con, changed=changed):
+            con.execute(
+                f"UPDATE series SET {assignments} FROM changed "
+                "WHERE series.series_id = changed.series_id"
+            )
+    return new_rows["series_id"].to_list(), changed["series_id"].to_list()
 
 
-def validate_catalogue(catalogue: pl.DataFrame, *, file: str) -> list[str]:
-    """One problem line per bad catalogue cell (unknown unit_kind, frequency, kind, empty name)."""
+def validate_catalogue(
+    catalogue: pl.DataFrame, *, file: str, require_all: bool = True
+) -> list[str]:
+    """One problem line per bad catalogue cell (unknown unit_kind, frequency, kind, empty name).
+
+    With ``require_all`` (new series) every required column must be present; otherwise only
+    the columns given are checked (an update of some fields).
+    """
+    if catalogue.height == 0:
+        return []
     problems = []
     required = ("series_id", "name", "unit", "unit_kind", "frequency", "source", "kind")
     missing = [c for c in required if c not in catalogue.columns]
-    if missing:
+    if missing and require_all:
         return [
             problem(file, 1, None, f"missing column(s) {', '.join(missing)} "
                     f"(a catalogue needs {', '.join(required)})")
@@ -247,10 +268,10 @@ def validate_catalogue(catalogue: pl.DataFrame, *, file: str) -> list[str]:
     }
     for i, row in enumerate(catalogue.iter_rows(named=True), start=2):
         for column in ("series_id", "name", "source"):
-            if not (row[column] or "").strip():
+            if column in row and not (row[column] or "").strip():
                 problems.append(problem(file, i, column, "is empty (every series needs one)"))
         for column, choices in allowed.items():
-            if row[column] not in choices:
+            if column in row and row[column] not in choices:
                 problems.append(
                     problem(
                         file, i, column,

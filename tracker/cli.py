@@ -317,8 +317,8 @@ def _mapping(pairs: tuple[str, ...], mapping_file: Path | None) -> dict[str, str
 @click.option("--geo", help="ISO 3166 alpha-3 code, or WLD.")
 @click.option("--source", help="Publisher, e.g. 'OECD'.")
 @click.option(
-    "--kind", type=click.Choice(["actual", "forecast", "policy"]), default="actual",
-    show_default=True, help="forecast: periods are target periods; policy: levels in force.",
+    "--kind", type=click.Choice(["actual", "forecast", "policy"]), default=None,
+    help="actual (default); forecast: periods are target periods; policy: levels in force.",
 )  # fmt: skip
 @click.option("--description", help="One or two sentences on what the series measures.")
 @click.option("--tags", help="Comma-separated tags, e.g. 'china,trade'.")
@@ -350,10 +350,14 @@ def define(
             raise click.UsageError("give a SERIES_ID (or --from-csv FILE)")
         needed = ("name", "unit", "unit_kind", "frequency", "source")
         missing = [f"--{n.replace('_', '-')}" for n in needed if not fields.get(n)]
-        if missing:
+        if missing and not replace:
             raise click.UsageError(f"defining {series_id} needs {', '.join(missing)}")
-        row = {"series_id": series_id, **fields}
-        row["tags"] = [t.strip() for t in (tags or "").split(",") if t.strip()]
+        # With --replace only the flags given change; the rest of the definition stays.
+        row = {"series_id": series_id, **{k: v for k, v in fields.items() if v is not None}}
+        if not replace:
+            row.setdefault("kind", "actual")
+        if tags is not None:
+            row["tags"] = [t.strip() for t in tags.split(",") if t.strip()]
         catalogue = pl.DataFrame([row])
     with appending.open_for_append(db_path) as con:
         added, updated = appending.upsert_series(con, catalogue, replace=replace)
@@ -659,9 +663,10 @@ def serve(db_path: Path | None, host: str, port: int, debug: bool) -> None:
             "upload, is reachable from the network, without a login",
             markup=False,
         )
-    from dashboards.app import create_app
+    from dashboards.app import create_app, warm_up
 
     app = create_app(target)
+    warm_up(app)
     err.print(f"tracker dashboard on http://{host}:{port}/ (store {target}; Ctrl+C stops it)")
     app.run(host=host, port=port, debug=debug)
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from tracker import paths
 from tracker.errors import StoreError
@@ -161,6 +162,11 @@ def refresh_views(con: duckdb.DuckDBPyConnection) -> list[str]:
 def check_files() -> list[Path]:
     """The data checks in ``sql/checks/``: SELECTs that return offending rows."""
     return _sql_files(paths.CHECKS_DIR)
+
+
+def run_checks(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """Run every data check: check name -> offending rows (empty = pass)."""
+    return {object_name(path): con.sql(path.read_text()).pl() for path in check_files()}
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,0 +1,294 @@
+"""Readers over the analytics views and macros, returning Polars frames.
+
+Every derived number (transforms, rebasing, aggregation, trends, forecast evolution, policy regimes,
+revision statistics) is computed in SQL (``sql/views/4x..5x``), so the CLI, the dashboard and a user
+in any DuckDB client get the same figure. This module binds arguments, orders rows and turns the SQL
+guards' errors into `TransformError`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import duckdb
+import polars as pl
+
+from tracker import db, periods, queries
+from tracker.errors import PeriodError, TrackerError, TransformError
+
+#: FRED's units transforms, in the order FRED lists them.
+TRANSFORM_CODES = ("lin", "chg", "ch1", "pch", "pc1", "pca", "cch", "cca", "log")
+#: What each code computes (x: value, x_prev: the period before, x_yago: a year before).
+TRANSFORM_NAMES = {
+    "lin": "levels (no transform)",
+    "chg": "change: x - x_prev",
+    "ch1": "change from a year ago: x - x_yago",
+    "pch": "percent change: (x / x_prev - 1) * 100",
+    "pc1": "percent change from a year ago: (x / x_yago - 1) * 100",
+    "pca": "compounded annual rate of change: ((x / x_prev) ^ n - 1) * 100",
+    "cch": "continuously compounded rate of change: (ln x - ln x_prev) * 100",
+    "cca": "continuously compounded annual rate of change: (ln x - ln x_prev) * 100 * n",
+    "log": "natural log: ln x",
+}
+#: Aggregation methods of `aggregated`.
+AGGREGATION_METHODS = ("avg", "sum", "eop")
+#: Frequencies `aggregated` can produce.
+AGGREGATION_TARGETS = ("S", "Q", "A")
+#: unit_kinds that are already a ratio: percent changes, logs and rebasing of them are refused.
+RATIO_KINDS = {"rate": "a rate", "growth_yoy": "a growth rate", "growth_pop": "a growth rate",
+               "share": "a share"}  # fmt: skip
+#: Codes refused for RATIO_KINDS, with what they are and the alternative offered.
+_REFUSED = {
+    "pch": ("pch is a percent change", "chg for the change in percentage points"),
+    "pc1": ("pc1 is a percent change", "ch1 for the change in percentage points"),
+    "pca": ("pca is an annualised percent change", "chg for the change in percentage points"),
+    "cch": (
+        "cch is a continuously compounded percent change",
+        "chg for the change in percentage points",
+    ),
+    "cca": (
+        "cca is a continuously compounded annual rate of change",
+        "chg for the change in percentage points",
+    ),
+    "log": ("log is a logarithm", "lin for the values as published"),
+    "rebase": ("rebasing is a ratio to a base period", "lin for the values as published"),
+}
+UNIT_KINDS = ("level", "index", "rate", "growth_yoy", "growth_pop", "share")
+
+Moment = date | datetime | str
+
+
+class ChecksFailed(TrackerError):
+    """One or more data checks in ``sql/checks/`` returned offending rows."""
+
+
+def allowed_transforms(
+    unit_kind: str, *, series_id: str | None = None, unit: str | None = None
+) -> dict[str, str | None]:
+    """Which transforms apply to a series of ``unit_kind``: code -> None, or the reason it is refused.
+
+    The keys are `TRANSFORM_CODES` plus ``"rebase"`` (for `rebased`). The rule and the text are those
+    of the SQL macro ``transform_refusal`` (a test holds them equal): percent changes, logs and
+    rebasing of a rate, growth rate or share are refused; levels and indices allow everything.
+
+    Parameters
+    ----------
+    unit_kind
+        The series' ``unit_kind``.
+    series_id, unit
+        Name the series and its unit in the reason, exactly as the SQL error does
+        (default: "this series", no unit).
+
+    Examples
+    --------
+    >>> allowed_transforms("growth_yoy", series_id="CHN.EXPORTS.YOY", unit="% y/y")["pc1"]
+    'pc1 is a percent change, but CHN.EXPORTS.YOY is already a growth rate (% y/y); use ch1 for the change in percentage points'
+    """  # noqa: E501
+    if unit_kind not in UNIT_KINDS:
+        raise TransformError(
+            f"unknown unit_kind '{unit_kind}' (use one of {', '.join(UNIT_KINDS)})"
+        )
+    result: dict[str, str | None] = {}
+    for code in (*TRANSFORM_CODES, "rebase"):
+        refused = _REFUSED.get(code)
+        if unit_kind not in RATIO_KINDS or refused is None:
+            result[code] = None
+            continue
+        what, alternative = refused
+        unit_text = f" ({unit})" if unit else ""
+        result[code] = (
+            f"{what}, but {series_id or 'this series'} is already {RATIO_KINDS[unit_kind]}"
+            f"{unit_text}; use {alternative}"
+        )
+    return result
+
+
+# Errors raised by the SQL guards (DuckDB's error() function) arrive as InvalidInputException.
+_DUCKDB_PREFIX = re.compile(r"^Invalid Input Error:\s*")
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pl.DataFrame:
+    """Run an analytics query; a guard's SQL error becomes a `TransformError` with its text."""
+    try:
+        return con.sql(sql, params=params).pl()
+    except duckdb.InvalidInputException as exc:
+        text = str(exc).strip().splitlines()[0]
+        raise TransformError(_DUCKDB_PREFIX.sub("", text)) from None
+
+
+def _moment(as_of: Moment | None) -> datetime | None:
+    return None if as_of is None else queries._ts(as_of)
+
+
+def _base_span(base_period: Moment, frequency: str) -> tuple[date, date]:
+    """(first, last) day of a base period given as a period code or a date."""
+    if isinstance(base_period, datetime):
+        return base_period.date(), base_period.date()
+    if isinstance(base_period, date):
+        return base_period, base_period
+    try:
+        kind, start, end = periods.parse(base_period)
+    except PeriodError as exc:
+        raise TransformError(f"base period {exc.message}") from None
+    if kind == "date" and frequency not in ("D", "irregular"):
+        # An ISO date names the observation that contains it.
+        return start, start
+    return start, end
+
+
+def transformed(
+    con: duckdb.DuckDBPyConnection,
+    series_id: str,
+    code: str,
+    *,
+    as_of: Moment | None = None,
+    frequency: str | None = None,
+    method: str = "avg",
+) -> pl.DataFrame:
+    """A series through a FRED units transform (``lin, chg, ch1, pch, pc1, pca, cch, cca, log``).
+
+    The as-of cut comes first; with ``frequency`` the series is aggregated (``method``) before
+    it is transformed. Columns: ``series_id, period, period_end, value, unit``.
+
+    Raises
+    ------
+    TransformError
+        Unknown code, or a percent change of a rate/growth rate/share (the SQL guard's message).
+    """
+    queries.require_series(con, series_id)
+    return _run(
+        con,
+        """
+        SELECT * FROM transformed($id, $code, as_of := $as_of, frequency := $frequency,
+                                  method := $method)
+        ORDER BY period
+        """,
+        {
+            "id": series_id,
+            "code": code,
+            "as_of": _moment(as_of),
+            "frequency": frequency,
+            "method": method,
+        },
+    )
+
+
+def rebased(
+    con: duckdb.DuckDBPyConnection,
+    series_id: str,
+    base_period: Moment,
+    *,
+    as_of: Moment | None = None,
+    frequency: str | None = None,
+    method: str = "avg",
+) -> pl.DataFrame:
+    """A series as an index = 100 in ``base_period``.
+
+    ``base_period`` is a period code (``2020``, ``2020-Q1``, ``2020-01``: a coarser period than the
+    series' makes its average 100) or a date (the observation containing it).
+    Columns: ``series_id, period, period_end, value, unit``.
+    """
+    meta = queries.require_series(con, series_id)
+    first, last = _base_span(base_period, frequency or meta["frequency"])
+    return _run(
+        con,
+        """
+        SELECT * FROM rebased($id, $first, base_end := $last, as_of := $as_of,
+                              frequency := $frequency, method := $method)
+        ORDER BY period
+        """,
+        {
+            "id": series_id,
+            "first": first,
+            "last": last,
+            "as_of": _moment(as_of),
+            "frequency": frequency,
+            "method": method,
+        },
+    )
+
+
+def aggregated(
+    con: duckdb.DuckDBPyConnection,
+    series_id: str,
+    frequency: str,
+    method: str = "avg",
+    *,
+    as_of: Moment | None = None,
+) -> pl.DataFrame:
+    """A series at a lower frequency (``S``, ``Q``, ``A``) by ``avg``, ``sum`` or ``eop``.
+
+    A target period missing any sub-period has value NULL (FRED's coverage rule).
+    Columns: ``series_id, period, period_end, value, unit, frequency, covered, expected``.
+    """
+    queries.require_series(con, series_id)
+    return _run(
+        con,
+        "SELECT * FROM aggregated($id, $frequency, $method, as_of := $as_of) ORDER BY period",
+        {"id": series_id, "frequency": frequency, "method": method, "as_of": _moment(as_of)},
+    )
+
+
+def trends(con: duckdb.DuckDBPyConnection, *, as_of: Moment | None = None) -> pl.DataFrame:
+    """One row per actual and policy series: latest value, changes, means, slope, streak, headline.
+
+    ``as_of`` reads `trends_asof` (the trends as they looked on that date) instead of `trends`.
+    """
+    if as_of is None:
+        return con.sql("SELECT * FROM trends ORDER BY series_id").pl()
+    return con.sql(
+        "SELECT * FROM trends_asof($ts) ORDER BY series_id", params={"ts": _moment(as_of)}
+    ).pl()
+
+
+def forecast_evolution(
+    con: duckdb.DuckDBPyConnection, series_id: str | None = None
+) -> pl.DataFrame:
+    """Each forecast by target period and release, with revisions and (once known) the error."""
+    order = "ORDER BY series_id, target_period, release_id"
+    if series_id is None:
+        return con.sql(f"SELECT * FROM forecast_evolution {order}").pl()
+    queries.require_series(con, series_id)
+    return con.sql(
+        f"SELECT * FROM forecast_evolution WHERE series_id = $id {order}",
+        params={"id": series_id},
+    ).pl()
+
+
+def regimes(
+    con: duckdb.DuckDBPyConnection,
+    series_id: str | None = None,
+    *,
+    as_of: Moment | None = None,
+) -> pl.DataFrame:
+    """Policy levels with the dates they were in force (``effective_to`` NULL while in force)."""
+    if series_id is not None:
+        queries.require_series(con, series_id)
+    return con.sql(
+        """
+        SELECT * FROM regimes_asof($ts)
+        WHERE $id IS NULL OR series_id = $id
+        ORDER BY series_id, effective_from
+        """,
+        params={"ts": _moment(as_of), "id": series_id},
+    ).pl()
+
+
+def revision_stats(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Per series: revised periods, revision count, mean (absolute) revision, first vs latest."""
+    return con.sql("SELECT * FROM revision_stats ORDER BY series_id").pl()
+
+
+def revision_triangle(con: duckdb.DuckDBPyConnection, series_id: str) -> pl.DataFrame:
+    """Every period's value as known after each release of the series (long, for a heatmap)."""
+    queries.require_series(con, series_id)
+    return con.sql(
+        "SELECT * FROM revision_triangle WHERE series_id = $id ORDER BY period, release_id",
+        params={"id": series_id},
+    ).pl()
+
+
+def run_checks(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """Run the data checks in ``sql/checks/``: check name -> offending rows (empty = pass)."""
+    return db.run_checks(con)
