@@ -22,9 +22,12 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/tracker init
-	$(BIN)/tracker series
+	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
+	@test -x /usr/bin/chromium || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+		else echo "browser tests need Debian's chromium: run  sudo apt-get update && sudo apt-get install -y chromium"; fi; }
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -36,6 +39,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Synthetic FRED-scale data in a temporary folder; writes docs/benchmarks.md (< 15 min on 2 cores).
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --size full --out docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal .pytest_cache

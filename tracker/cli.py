@@ -641,8 +641,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 def serve(db_path: Path | None, host: str, port: int, debug: bool) -> None:
     """Start the dashboard on http://HOST:PORT (the store must exist: `tracker init` makes it).
 
-    The dashboard opens the store read-only for each request, so `tracker append` from another
-    terminal works while it runs, and new releases show on the next page interaction.
+    The dashboard reads a snapshot of the store that every writer refreshes after its commit,
+    so `tracker append` from another terminal works while it runs, and new releases show on the
+    next page interaction.
 
     \b
     Example:
@@ -664,11 +665,15 @@ def serve(db_path: Path | None, host: str, port: int, debug: bool) -> None:
             markup=False,
         )
     from dashboards.app import create_app, warm_up
+    from tracker import snapshots
 
     app = create_app(target)
     warm_up(app)
     err.print(f"tracker dashboard on http://{host}:{port}/ (store {target}; Ctrl+C stops it)")
-    app.run(host=host, port=port, debug=debug)
+    # While registered, every writer publishes a snapshot that this server reads, so
+    # `tracker append` from another terminal never waits for the dashboard (docs/architecture.md).
+    with snapshots.registered_server(target):
+        app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
 
 
 def main() -> None:

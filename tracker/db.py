@@ -16,6 +16,14 @@ from tracker import paths
 from tracker.errors import StoreError
 
 MIGRATIONS_TABLE = "schema_migrations"
+#: Configuration of every read-only connection a server or the SQL console opens. One process
+#: can only hold a file with one configuration, so readers and the console share this one: no
+#: files, no network, no settings changes, and no Python variables mistaken for tables.
+READ_CONFIG = {
+    "enable_external_access": False,
+    "lock_configuration": True,
+    "python_enable_replacements": False,
+}
 _LOCK_HINT = (
     "another process holds the store open for writing; if `tracker serve` runs, it releases the "
     "file between requests — retry, or stop the process that holds it"
@@ -217,7 +225,7 @@ def reader(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection
     Readers never hold the file between requests, so `tracker append` in another process can
     take the write lock; `connect` retries while a writer holds it.
     """
-    con = connect(path, read_only=True)
+    con = connect(path, read_only=True, config=READ_CONFIG)
     try:
         yield con
     finally:

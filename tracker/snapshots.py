@@ -114,21 +114,37 @@ def _prune(snap_dir: Path, *, keep_name: str) -> None:
         Path(str(old) + ".wal").unlink(missing_ok=True)
 
 
-@contextlib.contextmanager
-def registered_server(store: Path) -> Iterator[None]:
-    """Register this process as a server of ``store`` for the block and publish a snapshot."""
+def register(store: Path) -> None:
+    """Register this process as a server of ``store`` and publish a first snapshot."""
     from tracker import db
 
     directory = _serving_dir(store)
     directory.mkdir(parents=True, exist_ok=True)
-    pid_file = directory / str(os.getpid())
-    pid_file.write_text("")
+    (directory / str(os.getpid())).write_text("")
+    with db.connect(store) as con:
+        publish(con, store, force=True)
+
+
+def unregister(store: Path) -> None:
+    """Stop publishing snapshots for this process (others may still be registered)."""
+    (_serving_dir(store) / str(os.getpid())).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def registered_server(store: Path) -> Iterator[None]:
+    """Register this process as a server of ``store`` for the block."""
+    register(store)
     try:
-        with db.connect(store) as con:
-            publish(con, store, force=True)
         yield
     finally:
-        pid_file.unlink(missing_ok=True)
+        unregister(store)
+
+
+def read_path(store: Path) -> Path:
+    """Where a reader should look: the current snapshot while a server is registered, else the
+    store itself (a reader of the store blocks writers for as long as it holds the file)."""
+    snapshot = current(store) if servers(store) else None
+    return snapshot or store
 
 
 class SnapshotReader:
@@ -147,10 +163,10 @@ class SnapshotReader:
     @contextlib.contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor on the freshest snapshot (or a brief read-only connection to the store)."""
-        snapshot = current(self.store)
-        if snapshot is None:
-            from tracker import db
+        from tracker import db
 
+        snapshot = current(self.store) if servers(self.store) else None
+        if snapshot is None:
             with db.reader(self.store) as con:
                 yield con
             return
@@ -158,7 +174,7 @@ class SnapshotReader:
             if snapshot != self._path or self._con is None:
                 # The old connection is not closed here: requests in other threads may still
                 # hold cursors on it; it goes away with the last of them.
-                self._con = duckdb.connect(str(snapshot), read_only=True)
+                self._con = duckdb.connect(str(snapshot), read_only=True, config=db.READ_CONFIG)
                 self._path = snapshot
             cur = self._con.cursor()
         try:

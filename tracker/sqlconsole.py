@@ -16,12 +16,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tracker import db
+from tracker import db, snapshots
 from tracker.errors import QueryError
 
 ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 DEFAULT_TIMEOUT = 30.0
-SAFE_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+SAFE_CONFIG = db.READ_CONFIG
 
 
 @dataclass
@@ -75,7 +75,10 @@ def run(
     timeout
         Interrupt the query after this many seconds with a `QueryError`.
     """
-    con = db.connect(path, read_only=True, config=SAFE_CONFIG)
+    # While a dashboard serves the store, read its snapshot: a long query then never holds the
+    # lock that `tracker append` needs.
+    target = snapshots.read_path(db.resolve(path))
+    con = db.connect(target, read_only=True, config=SAFE_CONFIG)
     try:
         check_statements(con, sql)
         timer = None

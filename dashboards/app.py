@@ -1,0 +1,218 @@
+"""The Dash app shell: navbar, theme, footer; the pages live in ``dashboards/pages``.
+
+Everything is served from this process (``serve_locally``; Bootstrap 5.3 is vendored in
+``assets/``), so the dashboard works offline. No data is read at import time: the store path is
+kept in ``app.server.config["TRACKER_DB"]`` and every page and callback reads it per request.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, clientside_callback, dcc, html
+
+from dashboards import data
+from tracker import paths
+from tracker.errors import TrackerError
+
+HERE = Path(__file__).resolve().parent
+NAV = (
+    ("Overview", "/"),
+    ("Explorer", "/explore"),
+    ("Revisions", "/revisions"),
+    ("Releases", "/releases"),
+    ("SQL", "/sql"),
+)
+#: Request bodies above this are refused by Flask (uploads are base64: 4/3 of the file size).
+MAX_REQUEST_BYTES = data.UPLOAD_LIMIT_BYTES * 3 // 2 + 1024 * 1024
+
+# Set the theme before the first paint (no flash of the light theme in dark mode).
+INDEX = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        <script>
+        (function () {
+            var t = null;
+            try { t = JSON.parse(window.localStorage.getItem("app-theme")); } catch (e) {}
+            var mode = t === "dark" ? "dark" : "light";
+            document.documentElement.setAttribute("data-bs-theme", mode);
+            document.documentElement.setAttribute("data-ag-theme-mode", mode);
+        })();
+        </script>
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>
+"""
+
+
+def create_app(db_path: str | Path | None = None) -> dash.Dash:
+    """Build the dashboard for the store at ``db_path`` (default: ``$TRACKER_DB`` or
+    ``data/tracker.duckdb``). The store is read per request, never at build time."""
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        serve_locally=True,
+        title="tracker",
+        update_title=None,
+        index_string=INDEX,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.server.config["TRACKER_DB"] = str(Path(db_path) if db_path else paths.default_db())
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.layout = shell
+    return app
+
+
+def warm_up(app: dash.Dash) -> None:
+    """Run Dash's first-request setup (page registry, validation layout) before serving.
+
+    Dash does that setup inside the first request; browser requests that arrive while it runs
+    get a page config without the pages' components and fail to render. Doing it once here,
+    before the server accepts connections, closes that race.
+    """
+    with app.server.test_client() as client:
+        client.get("/_dash-layout")
+
+
+def shell() -> html.Div:
+    """The frame around every page."""
+    links = [
+        dbc.NavItem(dbc.NavLink(label, href=href, active="exact", id=f"app-nav-{label.lower()}"))
+        for label, href in NAV
+    ]
+    navbar = dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(
+                    [html.Span("◷", className="brand-mark"), "tracker"],
+                    href="/",
+                    className="fw-semibold",
+                ),
+                dbc.NavbarToggler(id="app-nav-toggle"),
+                dbc.Collapse(
+                    dbc.Nav(links, className="me-auto", navbar=True),
+                    id="app-nav-collapse",
+                    navbar=True,
+                ),
+                dbc.Button(
+                    "◐ Theme",
+                    id="app-theme-toggle",
+                    color="secondary",
+                    outline=True,
+                    size="sm",
+                    className="ms-lg-2 theme-toggle",
+                    title="Switch between light and dark theme",
+                ),
+            ],
+            fluid="xxl",
+        ),
+        color="body",
+        dark=False,
+        class_name="app-navbar border-bottom",
+        expand="lg",
+    )
+    footer = html.Footer(
+        dbc.Container(
+            html.Div(id="app-footer", className="small text-body-secondary"),
+            fluid="xxl",
+        ),
+        className="app-footer border-top py-3 mt-4",
+    )
+    return html.Div(
+        [
+            dcc.Store(id="app-theme", storage_type="local", data="light"),
+            html.Div(id="app-theme-sink", hidden=True),
+            navbar,
+            dbc.Container(dash.page_container, fluid="xxl", className="app-main pt-3"),
+            footer,
+        ]
+    )
+
+
+@dash.callback(Output("app-footer", "children"), Input("_pages_location", "pathname"))
+def footer(_pathname: str | None) -> list:
+    """Store path and newest release, re-read on every navigation."""
+    path = data.store_path()
+    try:
+        newest = data.newest_release(path)
+        newest_text = f"newest release {data.day_label(newest)}" if newest else "no releases yet"
+    except TrackerError as exc:
+        newest_text = exc.message
+    return [
+        html.Span("Store "),
+        html.Code(str(path), id="app-footer-store"),
+        html.Span(" · "),
+        html.Span(newest_text, id="app-footer-newest"),
+        html.Span(" · read-only, refreshed after every append · "),
+        html.A("SQL console", href="/sql"),
+    ]
+
+
+clientside_callback(
+    """
+    function (n, theme) {
+        if (!n) { return window.dash_clientside.no_update; }
+        return theme === "dark" ? "light" : "dark";
+    }
+    """,
+    Output("app-theme", "data"),
+    Input("app-theme-toggle", "n_clicks"),
+    State("app-theme", "data"),
+    prevent_initial_call=True,
+)
+
+clientside_callback(
+    """
+    function (theme) {
+        var mode = theme === "dark" ? "dark" : "light";
+        document.documentElement.setAttribute("data-bs-theme", mode);
+        document.documentElement.setAttribute("data-ag-theme-mode", mode);
+        return "";
+    }
+    """,
+    Output("app-theme-sink", "children"),
+    Input("app-theme", "data"),
+)
+
+clientside_callback(
+    """
+    function (theme, ids) { return ids.map(function () { return theme || "light"; }); }
+    """,
+    Output({"type": "page-theme", "page": ALL}, "data"),
+    Input("app-theme", "data"),
+    Input({"type": "page-theme", "page": ALL}, "id"),
+)
+
+clientside_callback(
+    """
+    function (n, isOpen) { return n ? !isOpen : isOpen; }
+    """,
+    Output("app-nav-collapse", "is_open"),
+    Input("app-nav-toggle", "n_clicks"),
+    State("app-nav-collapse", "is_open"),
+    prevent_initial_call=True,
+)
+
+
+def main() -> None:  # pragma: no cover - `tracker serve` is the documented entry point
+    create_app(os.environ.get("TRACKER_DB")).run(debug=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

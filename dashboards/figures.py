@@ -1,0 +1,629 @@
+"""Pure figure builders: frames in, Plotly figure dicts out (no I/O, no Dash).
+
+Plain dicts rather than ``go.Figure``: building and serialising a dict is ~30× cheaper, and these
+run in hot callbacks. Text that comes from the store (series names, event titles) is escaped
+before it reaches Plotly, whose labels understand a few HTML tags.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from datetime import date, datetime
+
+import polars as pl
+
+from dashboards.data import MONTHS, day_label, period_label
+
+PALETTE = (
+    "#2563eb",  # blue
+    "#dc2626",  # red
+    "#059669",  # green
+    "#d97706",  # amber
+    "#7c3aed",  # violet
+    "#0891b2",  # cyan
+    "#db2777",  # pink
+    "#4b5563",  # slate
+)
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+#: Plotly period of each catalogue frequency: values are drawn across the period they describe.
+XPERIOD = {"M": "M1", "Q": "M3", "S": "M6", "A": "M12", "W": 7 * 24 * 3600 * 1000}
+EVENT_AXIS = "y9"
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+
+def text(value: object) -> str:
+    """Store text made safe for Plotly labels (which render a few HTML tags)."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+def colors(dark: bool) -> dict[str, str]:
+    """Foreground, grid and hover colours of the light or dark theme."""
+    if dark:
+        return {
+            "fg": "#dee2e6",
+            "muted": "#adb5bd",
+            "grid": "rgba(255,255,255,0.09)",
+            "zero": "rgba(255,255,255,0.35)",
+            "hover_bg": "#2b3035",
+            "event": "rgba(173,181,189,0.75)",
+            "regime": "248,113,113",
+        }
+    return {
+        "fg": "#212529",
+        "muted": "#6c757d",
+        "grid": "rgba(0,0,0,0.07)",
+        "zero": "rgba(0,0,0,0.30)",
+        "hover_bg": "#ffffff",
+        "event": "rgba(108,117,125,0.75)",
+        "regime": "220,38,38",
+    }
+
+
+def base_layout(*, dark: bool = False, height: int | None = 460, title: str | None = None) -> dict:
+    """The shared look: transparent background, system font, light grid."""
+    c = colors(dark)
+    axis = {
+        "gridcolor": c["grid"],
+        "zerolinecolor": c["zero"],
+        "linecolor": c["grid"],
+        "tickcolor": c["grid"],
+        "automargin": True,
+    }
+    layout = {
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"family": FONT, "size": 13, "color": c["fg"]},
+        "margin": {"l": 56, "r": 24, "t": 48 if title else 16, "b": 40},
+        "hovermode": "closest",
+        "hoverlabel": {"bgcolor": c["hover_bg"], "font": {"color": c["fg"], "family": FONT}},
+        "legend": {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+        "xaxis": dict(axis),
+        "yaxis": dict(axis),
+        "uirevision": "keep",
+    }
+    if height:
+        layout["height"] = height
+    if title:
+        layout["title"] = {"text": text(title), "x": 0, "xanchor": "left", "font": {"size": 15}}
+    return layout
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:,.0f}"
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
+    return value.isoformat()
+
+
+def _unit_of(frame: pl.DataFrame, series_id: str, meta: Mapping[str, Mapping]) -> str:
+    if "unit" in frame.columns:
+        units = frame.filter(pl.col("series_id") == series_id)["unit"].drop_nulls()
+        if len(units):
+            return str(units[0])
+    return str(meta[series_id].get("unit") or "")
+
+
+def _hover_rows(part: pl.DataFrame, frequency: str, unit: str) -> list[list[str]]:
+    rows = []
+    for r in part.iter_rows(named=True):
+        rows.append(
+            [
+                period_label(r["period"], r.get("period_end"), frequency),
+                "" if r.get("release_id") is None else str(r["release_id"]),
+                day_label(r.get("published_at")),
+                text(r.get("source") or ""),
+                text(unit),
+                _number(r["value"]),
+            ]
+        )
+    return rows
+
+
+HOVER = (
+    "<b>%{fullData.name}</b><br>"
+    "%{customdata[0]}: <b>%{customdata[5]}</b> %{customdata[4]}<br>"
+    "release %{customdata[1]}, published %{customdata[2]}<br>"
+    "%{customdata[3]}<extra></extra>"
+)
+
+
+def series_trace(
+    part: pl.DataFrame,
+    info: Mapping,
+    *,
+    name: str,
+    color: str,
+    unit: str,
+    yaxis: str = "y",
+    until: date | None = None,
+    width: float = 2.2,
+    opacity: float = 1.0,
+) -> dict:
+    """One series as a trace: periods drawn as spans, policy levels as steps, forecasts dashed."""
+    frequency = info.get("frequency") or "irregular"
+    kind = info.get("kind") or "actual"
+    part = part.sort("period")
+    x = [_iso(p) for p in part["period"]]
+    y = part["value"].to_list()
+    custom = _hover_rows(part, frequency, unit)
+    line: dict = {"color": color, "width": width}
+    trace: dict = {
+        "type": "scatter",
+        "name": text(name),
+        "x": x,
+        "y": y,
+        "customdata": custom,
+        "hovertemplate": HOVER,
+        "yaxis": yaxis,
+        "opacity": opacity,
+        "connectgaps": False,
+        "meta": {"series_id": info.get("series_id")},
+    }
+    if kind == "policy":
+        line["shape"] = "hv"
+        if until is not None and x and y and date.fromisoformat(x[-1][:10]) < until:
+            # The last level stays in force until the end of the view.
+            trace["x"] = [*x, until.isoformat()]
+            trace["y"] = [*y, y[-1]]
+            trace["customdata"] = [*custom, custom[-1]]
+    elif frequency in XPERIOD:
+        trace["xperiod"] = XPERIOD[frequency]
+        trace["xperiodalignment"] = "middle"
+    if kind == "forecast":
+        line["dash"] = "dash"
+    trace["line"] = line
+    few = len(x) <= 60
+    trace["mode"] = "lines+markers" if few else "lines"
+    if few:
+        trace["marker"] = {"size": 6 if kind != "policy" else 5, "color": color}
+    return trace
+
+
+def line_chart(
+    frame: pl.DataFrame,
+    meta: Mapping[str, Mapping],
+    *,
+    events: pl.DataFrame | None = None,
+    regimes: pl.DataFrame | None = None,
+    log: bool = False,
+    dark: bool = False,
+    until: date | None = None,
+    title: str | None = None,
+    height: int = 480,
+    x_range: tuple[str | None, str | None] | None = None,
+) -> dict:
+    """Series over time: one trace per series (or per vintage when ``vintage_id`` is present).
+
+    Series with different units go on two y axes (the first two units); event markers are
+    dotted vertical lines with a hoverable marker on top; policy regimes are shaded bands.
+    """
+    c = colors(dark)
+    layout = base_layout(dark=dark, height=height, title=title)
+    traces: list[dict] = []
+    series_ids = list(dict.fromkeys(frame["series_id"].to_list())) if frame.height else []
+    units: list[str] = []
+    for series_id in series_ids:
+        unit = _unit_of(frame, series_id, meta)
+        if unit not in units:
+            units.append(unit)
+    axis_of = {u: ("y2" if i == 1 else "y") for i, u in enumerate(units)}
+    vintaged = "vintage_id" in frame.columns
+
+    for index, series_id in enumerate(series_ids):
+        info = {"series_id": series_id, **meta[series_id]}
+        unit = _unit_of(frame, series_id, meta)
+        part = frame.filter(pl.col("series_id") == series_id)
+        if vintaged:
+            vintage_ids = sorted(set(part["vintage_id"].to_list()))
+            newest = vintage_ids[-1] if vintage_ids else None
+            for order, vintage_id in enumerate(vintage_ids):
+                chunk = part.filter(pl.col("vintage_id") == vintage_id)
+                when = chunk["vintage"][0]
+                is_newest = vintage_id == newest
+                shade = _fade(PALETTE[0], (order + 1) / len(vintage_ids))
+                traces.append(
+                    series_trace(
+                        chunk,
+                        info,
+                        name=f"as of {day_label(when)} (release {vintage_id})",
+                        color=PALETTE[0] if is_newest else shade,
+                        unit=unit,
+                        yaxis=axis_of[unit],
+                        until=until,
+                        width=2.6 if is_newest else 1.4,
+                    )
+                )
+        else:
+            traces.append(
+                series_trace(
+                    part,
+                    info,
+                    name=str(meta[series_id].get("name") or series_id),
+                    color=PALETTE[index % len(PALETTE)],
+                    unit=unit,
+                    yaxis=axis_of[unit],
+                    until=until,
+                )
+            )
+
+    if units:
+        layout["yaxis"]["title"] = {"text": text(units[0]), "standoff": 8}
+    if len(units) > 1:
+        layout["yaxis2"] = {
+            **base_layout(dark=dark)["yaxis"],
+            "title": {"text": text(units[1]), "standoff": 8},
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "tickmode": "auto",
+        }
+        layout["margin"]["r"] = 64
+    if log:
+        layout["yaxis"]["type"] = "log"
+        if "yaxis2" in layout:
+            layout["yaxis2"]["type"] = "log"
+    layout["xaxis"]["type"] = "date"
+    if x_range and (x_range[0] or x_range[1]):
+        layout["xaxis"]["range"] = [x_range[0] or None, x_range[1] or None]
+    if len(traces) > 1:
+        layout["showlegend"] = True
+        layout["margin"]["b"] = 72
+
+    start, end = _x_bounds(frame, until)
+    shapes: list[dict] = []
+    if regimes is not None and regimes.height and start is not None:
+        shapes.extend(_regime_shapes(regimes, start, end, c, meta))
+    if events is not None and events.height and start is not None:
+        event_shapes, event_trace = _event_marks(events, start, end, c)
+        shapes.extend(event_shapes)
+        if event_trace:
+            traces.append(event_trace)
+            layout[_axis_key(EVENT_AXIS)] = {
+                "overlaying": "y",
+                "range": [0, 1],
+                "visible": False,
+                "fixedrange": True,
+            }
+    if shapes:
+        layout["shapes"] = shapes
+    return {"data": traces, "layout": layout}
+
+
+def _axis_key(axis: str) -> str:
+    return "yaxis" + axis[1:]
+
+
+def _fade(color: str, strength: float) -> str:
+    """``color`` mixed with grey: older vintages recede."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    grey = 160
+    mix = 0.25 + 0.6 * strength
+    return "#" + "".join(f"{round(grey + (v - grey) * mix):02x}" for v in (r, g, b))
+
+
+def _x_bounds(frame: pl.DataFrame, until: date | None) -> tuple[date | None, date | None]:
+    if frame.is_empty():
+        return None, None
+    start = frame["period"].min()
+    ends = frame["period_end"] if "period_end" in frame.columns else frame["period"]
+    end = max(x for x in (ends.max(), frame["period"].max(), until) if x is not None)
+    return start, end
+
+
+def _event_marks(
+    events: pl.DataFrame, start: date, end: date, c: dict
+) -> tuple[list[dict], dict | None]:
+    shown = events.filter((pl.col("starts_on") >= start) & (pl.col("starts_on") <= end))
+    shapes = []
+    xs, hover = [], []
+    for r in shown.iter_rows(named=True):
+        x = r["starts_on"].isoformat()
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": x,
+                "x1": x,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": c["event"], "width": 1, "dash": "dot"},
+                "layer": "below",
+            }
+        )
+        if r.get("ends_on") and r["ends_on"] > r["starts_on"]:
+            shapes.append(
+                {
+                    "type": "rect",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": x,
+                    "x1": r["ends_on"].isoformat(),
+                    "y0": 0,
+                    "y1": 1,
+                    "fillcolor": c["event"],
+                    "opacity": 0.12,
+                    "line": {"width": 0},
+                    "layer": "below",
+                }
+            )
+        when = day_label(r["starts_on"])
+        if r.get("ends_on"):
+            when += f" – {day_label(r['ends_on'])}"
+        description = _wrap(text(r.get("description") or ""), 70)
+        hover.append(
+            f"<b>{text(r['title'])}</b><br>{when}" + (f"<br>{description}" if description else "")
+        )
+        xs.append(x)
+    if not xs:
+        return shapes, None
+    trace = {
+        "type": "scatter",
+        "name": "Events",
+        "x": xs,
+        "y": [0.985] * len(xs),
+        "yaxis": EVENT_AXIS,
+        "mode": "markers",
+        "marker": {"symbol": "triangle-down", "size": 11, "color": c["event"]},
+        "hovertext": hover,
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "showlegend": False,
+    }
+    return shapes, trace
+
+
+def _wrap(value: str, width: int) -> str:
+    words, lines, line = value.split(), [], ""
+    for word in words:
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return "<br>".join(lines[:6]) + ("…" if len(lines) > 6 else "")
+
+
+def _regime_shapes(
+    regimes: pl.DataFrame, start: date, end: date, c: dict, meta: Mapping[str, Mapping]
+) -> list[dict]:
+    """Shaded bands, darker for higher levels, labelled when wide enough to read."""
+    shapes = []
+    span = max((end - start).days, 1)
+    peak = max((abs(v) for v in regimes["value"].drop_nulls().to_list()), default=0) or 1
+    for r in regimes.iter_rows(named=True):
+        lo = r["effective_from"]
+        hi = r["effective_to"] or end
+        if hi < start or lo > end or r["value"] is None:
+            continue
+        strength = abs(r["value"]) / peak
+        shape = {
+            "type": "rect",
+            "xref": "x",
+            "yref": "paper",
+            "x0": lo.isoformat(),
+            "x1": hi.isoformat(),
+            "y0": 0,
+            "y1": 1,
+            "fillcolor": f"rgba({c['regime']},{0.03 + 0.16 * strength:.3f})",
+            "line": {"width": 0},
+            "layer": "below",
+        }
+        if (min(hi, end) - max(lo, start)).days >= span * 0.08:
+            unit = r.get("unit") or meta.get(r["series_id"], {}).get("unit", "")
+            shape["label"] = {
+                "text": text(f"{_number(r['value'])}{unit if unit == '%' else ' ' + unit}"),
+                "textposition": "bottom center",
+                "font": {"size": 10, "color": c["muted"]},
+            }
+        shapes.append(shape)
+    return shapes
+
+
+def sparkline(frame: pl.DataFrame, *, kind: str = "actual", color: str = PALETTE[0]) -> dict:
+    """A small axis-free line of recent values; steps for policy levels, dashes for forecasts."""
+    x = [_iso(p) for p in frame["period"]]
+    y = frame["value"].to_list()
+    line: dict = {"color": color, "width": 2}
+    if kind == "policy":
+        line["shape"] = "hv"
+    if kind == "forecast":
+        line["dash"] = "dot"
+    axis = {"visible": False, "fixedrange": True}
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "x": x,
+                "y": y,
+                "mode": "lines",
+                "line": line,
+                "hoverinfo": "skip",
+            },
+            {
+                "type": "scatter",
+                "x": x[-1:],
+                "y": y[-1:],
+                "mode": "markers",
+                "marker": {"color": color, "size": 6},
+                "hoverinfo": "skip",
+            },
+        ],
+        "layout": {
+            "height": 56,
+            "margin": {"l": 2, "r": 6, "t": 6, "b": 6},
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            "xaxis": axis,
+            "yaxis": axis,
+            "showlegend": False,
+        },
+    }
+
+
+def forecast_evolution(frame: pl.DataFrame, *, target: int, dark: bool = False) -> dict:
+    """Forecasts for one target year by publication date: a step per outlook, labelled."""
+    layout = base_layout(dark=dark, height=420)
+    c = colors(dark)
+    traces = []
+    for index, series_id in enumerate(dict.fromkeys(frame["series_id"].to_list())):
+        part = frame.filter(pl.col("series_id") == series_id).sort("published_at")
+        color = PALETTE[index % len(PALETTE)]
+        unit = part["unit"][0] if "unit" in part.columns else ""
+        name = part["name"][0] if "name" in part.columns else series_id
+        values = part["value"].to_list()
+        custom = [
+            [
+                day_label(r["published_at"]),
+                str(r["release_id"]),
+                text(unit),
+                _number(r["value"]),
+                "" if r.get("revision") is None else _signed(r["revision"]),
+            ]
+            for r in part.iter_rows(named=True)
+        ]
+        traces.append(
+            {
+                "type": "scatter",
+                "name": text(name),
+                "x": [_iso(p) for p in part["published_at"]],
+                "y": values,
+                "mode": "lines+markers+text",
+                "text": [_number(v) for v in values],
+                "textposition": "top center",
+                "textfont": {"color": color, "size": 12},
+                "line": {"color": color, "width": 2.4, "shape": "hv"},
+                "marker": {"size": 8, "color": color},
+                "customdata": custom,
+                "hovertemplate": (
+                    "<b>%{fullData.name}</b><br>"
+                    + f"{target} forecast"
+                    + " published %{customdata[0]}: <b>%{customdata[3]}</b> %{customdata[2]}"
+                    "<br>revision %{customdata[4]} · release %{customdata[1]}<extra></extra>"
+                ),
+                "meta": {"series_id": series_id},
+            }
+        )
+        if "actual_value" in part.columns:
+            actual = part["actual_value"].drop_nulls()
+            if len(actual):
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "name": text(f"{name}: outturn"),
+                        "x": [_iso(part["published_at"].min()), _iso(part["published_at"].max())],
+                        "y": [actual[-1], actual[-1]],
+                        "mode": "lines",
+                        "line": {"color": color, "width": 1.5, "dash": "dot"},
+                        "hoverinfo": "name+y",
+                    }
+                )
+    layout["yaxis"]["title"] = {"text": f"{target} forecast, % y/y"}
+    layout["xaxis"]["title"] = {"text": "publication date"}
+    layout["xaxis"]["type"] = "date"
+    layout["showlegend"] = True
+    layout["margin"]["b"] = 80
+    layout["legend"]["y"] = -0.22
+    values = frame["value"].drop_nulls()
+    if len(values):
+        pad = max((values.max() - values.min()) * 0.25, 0.15)
+        layout["yaxis"]["range"] = [values.min() - pad, values.max() + pad]
+    layout["font"]["color"] = c["fg"]
+    return {"data": traces, "layout": layout}
+
+
+def _signed(value: float) -> str:
+    if value > 0:
+        return f"+{_number(value)}"
+    if value < 0:
+        return f"\u2212{_number(-value)}"
+    return "0"
+
+
+def revision_heatmap(
+    frame: pl.DataFrame, *, frequency: str, unit: str = "", dark: bool = False
+) -> dict:
+    """The revision triangle: periods down, releases across, the value known at each cell.
+
+    Cells where a release changed the value are outlined by their revision in the hover.
+    """
+    layout = base_layout(dark=dark, height=max(320, 28 * frame["period"].n_unique() + 140))
+    releases = frame.select("release_id", "published_at").unique().sort("release_id")
+    periods = frame.select("period", "period_end").unique("period").sort("period")
+    x_labels = [
+        f"{day_label(r['published_at'])} (#{r['release_id']})"
+        for r in releases.iter_rows(named=True)
+    ]
+    y_labels = [
+        period_label(r["period"], r["period_end"], frequency) for r in periods.iter_rows(named=True)
+    ]
+    col = {rid: i for i, rid in enumerate(releases["release_id"].to_list())}
+    row = {p: i for i, p in enumerate(periods["period"].to_list())}
+    labels = [[""] * len(col) for _ in row]
+    hover = [[""] * len(col) for _ in row]
+    has_revision = "revision_since_first" in frame.columns
+    for r in frame.iter_rows(named=True):
+        i, j = row[r["period"]], col[r["release_id"]]
+        labels[i][j] = _number(r["value"])
+        since = r.get("revision_since_first") if has_revision else None
+        note = ""
+        if r.get("changed") and since not in (None, 0, 0.0):
+            note = f"<br>revised here; {_signed(since)} since first published"
+        elif since not in (None, 0, 0.0):
+            note = f"<br>{_signed(since)} since first published"
+        hover[i][j] = (
+            f"{y_labels[i]} as published {x_labels[j]}: <b>{_number(r['value'])}</b> "
+            f"{text(unit)}{note}"
+        )
+    # Colour = revision since first publication (0 = white), text = the value then known.
+    colour = [[None] * len(col) for _ in row]
+    for r in frame.iter_rows(named=True):
+        colour[row[r["period"]]][col[r["release_id"]]] = r.get("revision_since_first") or 0.0
+    spread = max((abs(v) for line in colour for v in line if v is not None), default=0) or 1
+    trace = {
+        "type": "heatmap",
+        "x": x_labels,
+        "y": y_labels,
+        "z": colour,
+        "zmin": -spread,
+        "zmax": spread,
+        "text": labels,
+        "texttemplate": "%{text}",
+        "textfont": {"size": 12},
+        "hovertext": hover,
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "colorscale": "RdBu",
+        "showscale": True,
+        "colorbar": {
+            "title": {"text": "revision since<br>first release", "side": "right"},
+            "thickness": 12,
+        },
+        "xgap": 2,
+        "ygap": 2,
+    }
+    layout["xaxis"].update({"type": "category", "tickangle": -35, "title": {"text": "release"}})
+    layout["yaxis"].update({"type": "category", "title": {"text": "period"}})
+    layout["margin"]["b"] = 110
+    return {"data": [trace], "layout": layout}
+
+
+def month_label(value: date) -> str:
+    return f"{MONTHS[value.month - 1]} {value.year}"

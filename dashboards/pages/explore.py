@@ -1,0 +1,454 @@
+"""Explorer: any series, transformed, aggregated, as known on any date; the URL holds the view."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+
+from dashboards import data, figures
+from dashboards.components import error_alert, help_text, page_header, theme_holder, theme_store
+from tracker.errors import TrackerError
+
+dash.register_page(__name__, path="/explore", title="Explorer · tracker", name="Explorer", order=1)
+
+NATIVE = "native"  # the Select's value for "as published" (an empty value shows blank)
+OPTIONS = (
+    ("events", "Event markers"),
+    ("regimes", "Policy regimes"),
+    ("log", "Log scale"),
+    ("vintages", "Overlay vintages (one series)"),
+)
+
+
+def layout(**query) -> html.Div:
+    path = data.store_path()
+    state = data.ExploreState.from_query(query)
+    try:
+        series_options = data.series_options(path)
+        choices = data.transform_choices(path, state.series)
+    except TrackerError as exc:
+        return html.Div([page_header("Explorer"), error_alert(exc, id="explore-error")])
+    flags = [name for name, _ in OPTIONS if getattr(state, name)]
+    controls = dbc.Card(
+        dbc.CardBody(
+            [
+                dbc.Label("Series", html_for="explore-series", className="fw-semibold"),
+                dcc.Dropdown(
+                    id="explore-series",
+                    options=series_options,
+                    value=list(state.series),
+                    multi=True,
+                    searchable=True,
+                    placeholder="Search by name, id, country or source…",
+                    className="mb-3",
+                ),
+                dbc.Label("Transform", html_for="explore-transform", className="fw-semibold"),
+                dcc.Dropdown(
+                    id="explore-transform",
+                    options=transform_options(choices),
+                    value=state.transform,
+                    clearable=False,
+                    searchable=False,
+                ),
+                html.Div(refusals(choices), id="explore-transform-help", className="mb-3"),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [
+                                dbc.Label("Frequency", html_for="explore-freq"),
+                                dbc.Select(
+                                    id="explore-freq",
+                                    options=[
+                                        {"label": v, "value": k or NATIVE}
+                                        for k, v in data.FREQUENCIES.items()
+                                    ],
+                                    value=state.freq or NATIVE,
+                                ),
+                            ],
+                            width=6,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("Aggregate by", html_for="explore-agg"),
+                                dbc.Select(
+                                    id="explore-agg",
+                                    options=[
+                                        {"label": v, "value": k}
+                                        for k, v in data.AGGREGATIONS.items()
+                                    ],
+                                    value=state.agg,
+                                ),
+                            ],
+                            width=6,
+                        ),
+                    ],
+                    className="g-2 mb-3",
+                ),
+                dbc.Label("Rebase to 100 at", html_for="explore-rebase"),
+                dbc.Input(
+                    id="explore-rebase",
+                    value=state.rebase or "",
+                    placeholder="period, e.g. 2024-01",
+                    debounce=True,
+                    className="mb-3",
+                ),
+                dbc.Label("As known on", html_for="explore-as-of", className="fw-semibold"),
+                dbc.InputGroup(
+                    [
+                        dbc.Input(
+                            id="explore-as-of",
+                            type="date",
+                            value=state.as_of or "",
+                            min="1990-01-01",
+                            max="2100-12-31",
+                        ),
+                        dbc.Button(
+                            "Now", id="explore-as-of-clear", color="secondary", outline=True
+                        ),
+                    ],
+                ),
+                help_text(
+                    "Time travel: every series as it was known at the end of that day.",
+                    className="mb-3",
+                ),
+                dbc.Checklist(
+                    id="explore-options",
+                    options=[{"label": label, "value": name} for name, label in OPTIONS],
+                    value=flags,
+                    switch=True,
+                    className="mb-3",
+                ),
+                dbc.Button(
+                    "Download CSV of this view",
+                    id="explore-download-button",
+                    color="primary",
+                    outline=True,
+                    className="w-100",
+                ),
+                help_text(
+                    "Every drawn row with its release, publication date, source and URL.",
+                ),
+                dcc.Download(id="explore-download"),
+            ]
+        ),
+        className="explore-controls",
+    )
+    chart = dbc.Card(
+        dbc.CardBody(
+            [
+                html.Div(id="explore-alert"),
+                html.Div(
+                    dcc.Loading(
+                        dcc.Graph(
+                            id="explore-graph",
+                            config=figures.GRAPH_CONFIG,
+                            style={"height": "520px"},
+                        ),
+                        type="dot",
+                        delay_show=300,
+                    ),
+                    id="explore-graph-wrap",
+                ),
+                html.Div(id="explore-info", className="mt-2"),
+            ]
+        )
+    )
+    return html.Div(
+        [
+            page_header(
+                "Explorer",
+                "Pick series, transform them, travel back in time. The address bar always holds "
+                "this exact view: copy it to share or bookmark it.",
+            ),
+            dcc.Store(id="explore-range", data=[state.start, state.end]),
+            theme_holder("explore"),
+            dcc.Store(id="explore-query"),
+            html.Div(id="explore-url-sink", hidden=True),
+            dbc.Row(
+                [
+                    dbc.Col(controls, lg=4, xl=3, className="mb-3"),
+                    dbc.Col(chart, lg=8, xl=9, className="mb-3"),
+                ],
+                className="g-3",
+            ),
+        ]
+    )
+
+
+def transform_options(choices: dict[str, str | None]) -> list[dict]:
+    """FRED codes; refused ones disabled with the reason as their tooltip."""
+    options = []
+    for code, label in data.TRANSFORMS.items():
+        reason = choices.get(code)
+        option = {"label": f"{code} — {label}", "value": code, "disabled": bool(reason)}
+        if reason:
+            option["title"] = reason
+        options.append(option)
+    return options
+
+
+def refusals(choices: dict[str, str | None]) -> list:
+    """Which transforms are greyed out, and why (the reasons open on demand)."""
+    refused = [(code, reason) for code, reason in choices.items() if reason]
+    if not refused:
+        return [help_text("Every transform applies to the selected series.")]
+    return [
+        html.Details(
+            [
+                html.Summary(
+                    f"Greyed out: {', '.join(code for code, _ in refused)} (why?)",
+                    className="form-text",
+                ),
+                html.Ul(
+                    [html.Li(reason) for _, reason in refused],
+                    className="form-text small ps-3 mb-0",
+                ),
+            ],
+            id="explore-refusals",
+        )
+    ]
+
+
+@callback(
+    Output("explore-transform", "options"),
+    Output("explore-transform-help", "children"),
+    Input("explore-series", "value"),
+    prevent_initial_call=True,
+)
+def update_transforms(series: list[str] | None):
+    try:
+        choices = data.transform_choices(data.store_path(), series or [])
+    except TrackerError as exc:
+        return no_update, error_alert(exc)
+    return transform_options(choices), refusals(choices)
+
+
+def state_from_controls(
+    series, transform, freq, agg, rebase, as_of, options, window
+) -> data.ExploreState:
+    options = options or []
+    start, end = ([*(window or []), None, None])[:2]
+    return data.ExploreState(
+        series=tuple(series or ()),
+        transform=transform or "lin",
+        rebase=(rebase or "").strip() or None,
+        freq="" if freq in (None, NATIVE) else freq,
+        agg=agg or "avg",
+        as_of=as_of or None,
+        start=start,
+        end=end,
+        log="log" in options,
+        events="events" in options,
+        regimes="regimes" in options,
+        vintages="vintages" in options,
+    )
+
+
+CONTROLS = [
+    Input("explore-series", "value"),
+    Input("explore-transform", "value"),
+    Input("explore-freq", "value"),
+    Input("explore-agg", "value"),
+    Input("explore-rebase", "value"),
+    Input("explore-as-of", "value"),
+    Input("explore-options", "value"),
+    Input("explore-range", "data"),
+]
+
+
+@callback(
+    Output("explore-graph", "figure"),
+    Output("explore-graph-wrap", "hidden"),
+    Output("explore-alert", "children"),
+    Output("explore-info", "children"),
+    Output("explore-query", "data"),
+    *CONTROLS,
+    Input(theme_store("explore"), "data"),
+)
+def draw(series, transform, freq, agg, rebase, as_of, options, window, theme):
+    state = state_from_controls(series, transform, freq, agg, rebase, as_of, options, window)
+    query = state.to_query()
+    if not state.series:
+        note = dbc.Alert(
+            "Pick one or more series to draw.", color="info", id="explore-empty", className="mb-0"
+        )
+        return no_update, True, note, None, query
+    try:
+        drawn = data.explore(data.store_path(), state)
+    except TrackerError as exc:
+        return no_update, True, error_alert(exc, id="explore-error"), None, query
+    figure = figures.line_chart(
+        drawn.frame,
+        drawn.meta,
+        events=drawn.events,
+        regimes=drawn.regimes,
+        log=state.log,
+        dark=theme == "dark",
+        until=drawn.until,
+        title=chart_title(state, drawn),
+        x_range=(state.start, state.end),
+    )
+    notes = []
+    if state.vintages and len(state.series) != 1:
+        notes.append(
+            dbc.Alert(
+                "Overlay vintages works with one series: pick just one to see its vintages.",
+                color="info",
+                className="py-2 mb-2",
+            )
+        )
+    if drawn.frame.is_empty():
+        known = f" as known on {state.as_of}" if state.as_of else ""
+        notes.append(
+            dbc.Alert(
+                f"Nothing to draw{known}: no release of these series was public yet.",
+                color="warning",
+                id="explore-nothing",
+                className="py-2 mb-2",
+            )
+        )
+    return figure, drawn.frame.is_empty(), notes, series_info(drawn, state), query
+
+
+def chart_title(state: data.ExploreState, drawn: data.Drawn) -> str:
+    """What is drawn, in words: the series, the transform and the vintage."""
+    names = [m["name"] for m in drawn.meta.values()]
+    parts = [names[0] if len(names) == 1 else f"{len(names)} series"]
+    if state.transform != "lin":
+        parts.append(data.TRANSFORMS[state.transform].lower())
+    if state.freq:
+        frequency = data.FREQUENCIES[state.freq].lower()
+        parts.append(f"{frequency}, {data.AGGREGATIONS[state.agg].lower()}")
+    if state.rebase:
+        parts.append(f"index, {state.rebase} = 100")
+    if state.vintages and len(state.series) == 1:
+        parts.append("every vintage" + (f" up to {state.as_of}" if state.as_of else ""))
+    elif state.as_of:
+        parts.append(f"as known on {data.day_label(date.fromisoformat(state.as_of))}")
+    else:
+        parts.append("as now known")
+    return " · ".join(parts)
+
+
+def series_info(drawn: data.Drawn, state: data.ExploreState) -> html.Div:
+    rows = []
+    for series_id, meta in drawn.meta.items():
+        part = drawn.frame.filter(drawn.frame["series_id"] == series_id)
+        last = part.sort("period").row(-1, named=True) if part.height else None
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(
+                        [html.Div(meta["name"], className="fw-semibold"), html.Code(series_id)]
+                    ),
+                    html.Td(meta["unit"], className="text-nowrap"),
+                    html.Td(meta["source"]),
+                    html.Td(
+                        f"release {last['release_id']}, {data.day_label(last['published_at'])}"
+                        if last and last.get("release_id") is not None
+                        else "—"
+                    ),
+                    html.Td(meta.get("description") or "", className="small text-body-secondary"),
+                ]
+            )
+        )
+    note = []
+    if drawn.downsampled:
+        note.append(
+            help_text(
+                f"Long series are drawn with the minimum and maximum of each of "
+                f"{data.MAX_POINTS // 2} buckets; zoom in for detail, the download has every row."
+            )
+        )
+    return html.Div(
+        [
+            dbc.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [
+                                html.Th("Series"),
+                                html.Th("Unit"),
+                                html.Th("Source"),
+                                html.Th("Newest release drawn"),
+                                html.Th("About"),
+                            ]
+                        )
+                    ),
+                    html.Tbody(rows),
+                ],
+                size="sm",
+                responsive=True,
+                className="mb-1 series-table",
+            ),
+            *note,
+        ]
+    )
+
+
+@callback(
+    Output("explore-range", "data"),
+    Input("explore-graph", "relayoutData"),
+    State("explore-range", "data"),
+    prevent_initial_call=True,
+)
+def remember_range(relayout: dict | None, current):
+    if not relayout:
+        return no_update
+    if relayout.get("xaxis.autorange"):
+        return [None, None] if current and any(current) else no_update
+    start = relayout.get("xaxis.range[0]")
+    end = relayout.get("xaxis.range[1]")
+    if start is None and "xaxis.range" in relayout:
+        start, end = relayout["xaxis.range"]
+    if start is None or end is None:
+        return no_update
+    window = [str(start)[:10], str(end)[:10]]
+    return window if window != current else no_update
+
+
+@callback(
+    Output("explore-as-of", "value"),
+    Input("explore-as-of-clear", "n_clicks"),
+    prevent_initial_call=True,
+)
+def clear_as_of(_n):
+    return ""
+
+
+@callback(
+    Output("explore-download", "data"),
+    Input("explore-download-button", "n_clicks"),
+    *[State(c.component_id, c.component_property) for c in CONTROLS],
+    prevent_initial_call=True,
+)
+def download(_n, series, transform, freq, agg, rebase, as_of, options, window):
+    state = state_from_controls(series, transform, freq, agg, rebase, as_of, options, window)
+    if not state.series:
+        return no_update
+    drawn = data.explore(data.store_path(), state, max_points=None)
+    frame = data.download_frame(drawn, state)
+    stamp = state.as_of or "latest"
+    name = f"tracker_{'_'.join(state.series)[:80]}_{state.transform}_{stamp}.csv"
+    return dcc.send_string(frame.write_csv(), name, type="text/csv")
+
+
+# The address bar follows the view without a page reload (Dash Pages re-renders a page when
+# its own location changes, so the query string is replaced directly).
+clientside_callback(
+    """
+    function (query) {
+        if (query === undefined || query === null) { return window.dash_clientside.no_update; }
+        var target = window.location.pathname + (query ? "?" + query : "");
+        if (target !== window.location.pathname + window.location.search) {
+            window.history.replaceState(window.history.state, "", target);
+        }
+        return query;
+    }
+    """,
+    Output("explore-url-sink", "children"),
+    Input("explore-query", "data"),
+)

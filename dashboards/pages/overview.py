@@ -1,0 +1,191 @@
+"""Overview: the key indicators, the newest releases and the event timeline."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboards import data, figures
+from dashboards.components import error_alert, page_header, series_link
+from tracker.errors import TrackerError
+
+dash.register_page(__name__, path="/", title="Overview · tracker", name="Overview", order=0)
+
+
+def layout(**_query) -> html.Div:
+    path = data.store_path()
+    try:
+        cards = data.overview_cards(path)
+        feed = data.release_feed(path, limit=8)
+        events = data.events(path)
+        newest = data.newest_release(path)
+    except TrackerError as exc:
+        return html.Div([page_header("Overview"), error_alert(exc, id="overview-error")])
+    subtitle = (
+        f"Key indicators as now known · newest release {data.day_label(newest)}"
+        if newest
+        else "The store has no releases yet: run `tracker init` or append one on Releases."
+    )
+    return html.Div(
+        [
+            page_header("Overview", subtitle),
+            dbc.Row(
+                [
+                    dbc.Col(indicator_card(card, i), xs=12, sm=6, lg=4, xl=3)
+                    for i, card in enumerate(cards)
+                ],
+                id="overview-cards",
+                className="g-3",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(release_feed(feed), lg=7, className="mb-3"),
+                    dbc.Col(event_timeline(events), lg=5, className="mb-3"),
+                ],
+                className="g-3 mt-1",
+            ),
+        ]
+    )
+
+
+def indicator_card(card: data.Card, index: int) -> dbc.Card:
+    """Latest value, change, sparkline, release and source of one indicator."""
+    direction = "flat" if not card.change else ("up" if card.change > 0 else "down")
+    badges = []
+    if card.revised:
+        label = "revised"
+        tip = (
+            "The newest outlook changed this forecast"
+            if card.kind == "forecast"
+            else "The newest release revised earlier values of this series"
+        )
+        badges.append(dbc.Badge(label, color="warning", text_color="dark", title=tip))
+    if card.kind == "forecast":
+        badges.append(dbc.Badge("forecast", color="info", className="ms-1"))
+    if card.kind == "policy":
+        badges.append(dbc.Badge("policy", color="secondary", className="ms-1"))
+    color = figures.PALETTE[index % len(figures.PALETTE)]
+    arrow = {"up": "▲ ", "down": "▼ ", "flat": ""}[direction]
+    released = f"{data.day_label(card.published_at)} · {card.source}"
+    return dbc.Card(
+        [
+            dbc.CardBody(
+                [
+                    html.Div(card.name, className="card-name", title=card.series_id),
+                    html.Div(
+                        card.value_text,
+                        className="card-value mt-1",
+                        id={"type": "overview-value", "series": card.series_id},
+                    ),
+                    html.Div(
+                        [
+                            html.Span(card.period_text, className="card-period"),
+                            html.Span(badges, className="ms-auto text-nowrap"),
+                        ],
+                        className="d-flex align-items-center gap-2",
+                    ),
+                    html.Div(arrow + card.change_text, className=f"card-change change-{direction}"),
+                    dcc.Graph(
+                        figure=figures.sparkline(card.spark, kind=card.kind, color=color),
+                        config={"staticPlot": True, "displayModeBar": False},
+                        className="sparkline",
+                        style={"height": "56px"},
+                    ),
+                ]
+            ),
+            dbc.CardFooter(
+                [
+                    html.Span(
+                        released,
+                        className="text-truncate",
+                        title=f"Released {released}",
+                    ),
+                    series_link(card.series_id, "Explore →", className="ms-auto text-nowrap"),
+                ],
+                className="d-flex gap-2 small text-body-secondary",
+            ),
+        ],
+        className="h-100 indicator-card",
+        id={"type": "overview-card", "series": card.series_id},
+    )
+
+
+def release_feed(feed) -> dbc.Card:
+    items = []
+    for r in feed.iter_rows(named=True):
+        counts = [f"{r['rows_new']} new", f"{r['rows_revised']} revised"]
+        if r["rows_deleted"]:
+            counts.append(f"{r['rows_deleted']} deleted")
+        if r["rows_unchanged"]:
+            counts.append(f"{r['rows_unchanged']} unchanged")
+        items.append(
+            dbc.ListGroupItem(
+                [
+                    html.Div(
+                        [
+                            html.Span(data.day_label(r["published_at"]), className="feed-date"),
+                            html.Span(r["source"], className="fw-semibold"),
+                            dbc.Badge(
+                                f"{r['rows_revised']} revised",
+                                color="warning",
+                                text_color="dark",
+                                className="ms-auto",
+                            )
+                            if r["rows_revised"]
+                            else None,
+                        ],
+                        className="d-flex gap-2 align-items-baseline",
+                    ),
+                    html.Div(r["title"] or "", className="small"),
+                    html.Div(
+                        [html.Span(" · ".join(counts), className="me-2")]
+                        + [series_link(s, s, className="series-chip") for s in r["series_ids"][:6]]
+                        + (
+                            [html.Span(f"+{len(r['series_ids']) - 6} more")]
+                            if len(r["series_ids"]) > 6
+                            else []
+                        ),
+                        className="small text-body-secondary d-flex flex-wrap gap-1 mt-1",
+                    ),
+                ]
+            )
+        )
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                [
+                    html.Span("Recent releases", className="fw-semibold"),
+                    dcc.Link("All releases →", href="/releases", className="ms-auto small"),
+                ],
+                className="d-flex",
+            ),
+            dbc.ListGroup(items, flush=True, id="overview-feed"),
+        ],
+        className="h-100",
+    )
+
+
+def event_timeline(events) -> dbc.Card:
+    items = []
+    for r in events.sort("starts_on", descending=True).iter_rows(named=True):
+        when = data.day_label(r["starts_on"])
+        if r["ends_on"]:
+            when += f" – {data.day_label(r['ends_on'])}"
+        items.append(
+            html.Li(
+                [
+                    html.Div(when, className="timeline-date"),
+                    html.Div(r["title"], className="timeline-title"),
+                    html.Div(r["description"] or "", className="timeline-text"),
+                ],
+                className="timeline-item",
+            )
+        )
+    return dbc.Card(
+        [
+            dbc.CardHeader(html.Span("Event timeline", className="fw-semibold")),
+            dbc.CardBody(html.Ul(items, className="timeline", id="overview-events")),
+        ],
+        className="h-100",
+    )

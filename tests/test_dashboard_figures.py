@@ -1,0 +1,469 @@
+"""The dashboard's data readers and figure builders, on a real seeded store, without a browser."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import polars as pl
+import pytest
+
+from dashboards import data, figures
+from tracker import db
+from tracker.errors import TransformError, ValidationError
+
+
+def trace_named(figure: dict, series_id: str) -> dict:
+    matches = [t for t in figure["data"] if (t.get("meta") or {}).get("series_id") == series_id]
+    assert len(matches) == 1, [t.get("name") for t in figure["data"]]
+    return matches[0]
+
+
+def value_at(trace: dict, x: str) -> float:
+    return trace["y"][trace["x"].index(x)]
+
+
+def draw(path: Path, **state) -> tuple[data.Drawn, dict]:
+    explore_state = data.ExploreState(**state)
+    drawn = data.explore(path, explore_state)
+    figure = figures.line_chart(
+        drawn.frame, drawn.meta, events=drawn.events, regimes=drawn.regimes, until=drawn.until
+    )
+    return drawn, figure
+
+
+# Overview ------------------------------------------------------------------------------------
+
+
+def test_overview_card_reads_china_exports_for_may_2025(seeded: Path):
+    cards = {c.series_id: c for c in data.overview_cards(seeded)}
+
+    result = cards["CHN.EXPORTS.YOY"]
+
+    assert result.value == 4.8
+    assert result.period == date(2025, 5, 1)
+    assert result.value_text == "+4.8% y/y"
+    assert result.period_text == "May 2025"
+    assert result.change_text == "−3.3 pp vs Apr 2025"
+    assert result.published_at == datetime(2025, 6, 9)
+    assert result.source == "China customs (GAC)"
+    assert result.revised is False
+    assert result.spark["value"].to_list()[-2:] == [8.1, 4.8]
+
+
+def test_overview_cards_cover_the_key_indicators_in_order(seeded: Path):
+    result = [c.series_id for c in data.overview_cards(seeded)]
+
+    assert result == [s for s, _ in data.KEY_INDICATORS]
+
+
+def test_overview_forecast_card_shows_the_2025_target_and_its_revision(seeded: Path):
+    cards = {c.series_id: c for c in data.overview_cards(seeded)}
+
+    result = cards["WLD.GDP.OECD_FCST"]
+
+    assert result.value == 2.9
+    assert result.period_text == "2025 forecast"
+    assert result.change == pytest.approx(-0.2)
+    assert result.change_text == "−0.2 pp vs Mar 2025 outlook"
+    assert result.revised is True
+    assert result.spark["value"].to_list() == [3.2, 3.3, 3.1, 2.9]
+
+
+def test_overview_policy_card_shows_the_level_in_force(seeded: Path):
+    cards = {c.series_id: c for c in data.overview_cards(seeded)}
+
+    result = cards["USA.TARIFF.CHN"]
+
+    assert (result.value_text, result.period_text) == ("30%", "since 14 May 2025")
+    assert result.change_text == "−115 pp from 145%"
+
+
+def test_release_feed_says_what_the_newest_release_changed(seeded: Path):
+    result = data.release_feed(seeded, limit=2).row(0, named=True)
+
+    assert result["published_at"] == datetime(2025, 6, 9)
+    assert result["rows_new"] == 4
+    assert result["rows_revised"] == 0
+    assert "CHN.EXPORTS.YOY" in result["series_ids"]
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "kind", "expected"),
+    [
+        (4.8, "% y/y", "growth_yoy", "+4.8% y/y"),
+        (-34.5, "% y/y", "growth_yoy", "−34.5% y/y"),
+        (145.0, "%", "rate", "145%"),
+        (270000.0, "t REO", "level", "270,000 t REO"),
+        (-295.4, "US$ bn", "level", "−295.4 US$ bn"),
+        (None, "%", "rate", "n/a"),
+    ],
+)
+def test_format_value_carries_unit_and_sign(value, unit, kind, expected):
+    assert data.format_value(value, unit, kind) == expected
+
+
+def test_period_labels_follow_the_frequency():
+    assert data.period_label(date(2025, 1, 1), date(2025, 2, 28), "M") == "Jan–Feb 2025"
+    assert data.period_label(date(2025, 4, 1), date(2025, 6, 30), "Q") == "2025 Q2"
+    assert data.period_label(date(2025, 1, 1), date(2025, 12, 31), "A") == "2025"
+    assert data.period_label(date(2025, 5, 14), None, "irregular") == "14 May 2025"
+
+
+# Explorer ------------------------------------------------------------------------------------
+
+
+def test_policy_series_is_drawn_as_steps_until_the_newest_release(seeded: Path):
+    _, figure = draw(seeded, series=("USA.TARIFF.CHN",))
+
+    result = trace_named(figure, "USA.TARIFF.CHN")
+
+    assert result["line"]["shape"] == "hv"
+    assert "xperiod" not in result
+    assert value_at(result, "2025-04-10") == 145.0
+    # The 30% in force since 14 May is held to the newest release in the store (9 June 2025).
+    assert result["x"][-1] == "2025-06-09"
+    assert result["y"][-1] == 30.0
+
+
+def test_monthly_values_are_drawn_as_periods(seeded: Path):
+    _, figure = draw(seeded, series=("CHN.EXPORTS.YOY",))
+
+    result = trace_named(figure, "CHN.EXPORTS.YOY")
+
+    assert result["xperiod"] == "M1"
+    assert result["xperiodalignment"] == "middle"
+    assert value_at(result, "2025-05-01") == 4.8
+    assert "dash" not in result["line"]
+
+
+def test_forecast_series_are_dashed(seeded: Path):
+    _, figure = draw(seeded, series=("WLD.GDP.OECD_FCST",))
+
+    result = trace_named(figure, "WLD.GDP.OECD_FCST")
+
+    assert result["line"]["dash"] == "dash"
+    assert result["xperiod"] == "M12"
+
+
+def test_as_of_redraws_the_oecd_2025_forecast_as_known_then(seeded: Path):
+    _, now = draw(seeded, series=("WLD.GDP.OECD_FCST",))
+    _, then = draw(seeded, series=("WLD.GDP.OECD_FCST",), as_of="2025-05-01")
+
+    assert value_at(trace_named(now, "WLD.GDP.OECD_FCST"), "2025-01-01") == 2.9
+    assert value_at(trace_named(then, "WLD.GDP.OECD_FCST"), "2025-01-01") == 3.1
+
+
+def test_hover_names_value_unit_period_release_and_source(seeded: Path):
+    _, figure = draw(seeded, series=("CHN.EXPORTS.YOY",))
+    trace = trace_named(figure, "CHN.EXPORTS.YOY")
+
+    result = trace["customdata"][trace["x"].index("2025-05-01")]
+
+    assert result == ["May 2025", "40", "9 Jun 2025", "China customs (GAC)", "% y/y", "4.8"]
+    assert "%{customdata[5]}" in trace["hovertemplate"]
+
+
+def test_two_units_get_two_axes(seeded: Path):
+    _, figure = draw(seeded, series=("CHN.EXPORTS.YOY", "USA.TARIFF.CHN"))
+
+    assert trace_named(figure, "CHN.EXPORTS.YOY")["yaxis"] == "y"
+    assert trace_named(figure, "USA.TARIFF.CHN")["yaxis"] == "y2"
+    assert figure["layout"]["yaxis"]["title"]["text"] == "% y/y"
+    assert figure["layout"]["yaxis2"]["title"]["text"] == "%"
+
+
+def test_events_are_markers_and_regimes_are_shaded(seeded: Path):
+    drawn, figure = draw(seeded, series=("USA.TARIFF.CHN",))
+
+    events = [t for t in figure["data"] if t["name"] == "Events"]
+    rects = [
+        s
+        for s in figure["layout"]["shapes"]
+        if s["type"] == "rect" and s["fillcolor"].startswith("rgba(220,38,38")
+    ]
+    assert len(events) == 1
+    assert "2025-04-02" in events[0]["x"]
+    assert any("Liberation Day" in h for h in events[0]["hovertext"])
+    assert drawn.regimes["value"].to_list() == [10.0, 20.0, 104.0, 145.0, 30.0]
+    assert [(r["x0"], r["x1"]) for r in rects][3] == ("2025-04-10", "2025-05-13")
+
+
+def test_events_and_regimes_can_be_switched_off(seeded: Path):
+    _, figure = draw(seeded, series=("USA.TARIFF.CHN",), events=False, regimes=False)
+
+    assert [t["name"] for t in figure["data"]] == ["US additional tariff on Chinese goods (total)"]
+    assert "shapes" not in figure["layout"]
+
+
+def test_log_scale_sets_the_axis_type(seeded: Path):
+    drawn = data.explore(seeded, data.ExploreState(series=("USA.IMPORTS.CHN.USD",)))
+
+    result = figures.line_chart(drawn.frame, drawn.meta, log=True)
+
+    assert result["layout"]["yaxis"]["type"] == "log"
+
+
+def test_transform_comes_from_the_sql_macro(seeded: Path):
+    drawn, figure = draw(seeded, series=("CHN.EXPORTS.YOY",), transform="chg")
+
+    result = trace_named(figure, "CHN.EXPORTS.YOY")
+
+    assert value_at(result, "2025-05-01") == pytest.approx(4.8 - 8.1)
+    assert drawn.frame["unit"].drop_nulls()[0] != "% y/y"
+    may = drawn.frame.filter(pl.col("period") == date(2025, 5, 1)).row(0, named=True)
+    assert (may["release_id"], may["source"]) == (40, "China customs (GAC)")
+
+
+def test_rebase_makes_an_index_from_the_sql_macro(seeded: Path):
+    _, figure = draw(seeded, series=("CHN.RAREEARTH.MINE",), rebase="2023")
+
+    result = trace_named(figure, "CHN.RAREEARTH.MINE")
+
+    assert value_at(result, "2023-01-01") == 100.0
+    assert value_at(result, "2024-01-01") == pytest.approx(112.5)
+    assert figure["layout"]["yaxis"]["title"]["text"] == "index, 2023 = 100"
+
+
+def test_aggregation_draws_quarters_with_their_newest_release(seeded: Path):
+    drawn, figure = draw(seeded, series=("CHN.EXPORTS.YOY",), freq="Q", agg="avg")
+
+    result = trace_named(figure, "CHN.EXPORTS.YOY")
+
+    assert result["xperiod"] == "M3"
+    assert value_at(result, "2024-01-01") == pytest.approx((2 * 7.1 - 7.5) / 3)
+    q1 = drawn.frame.filter(pl.col("period") == date(2025, 1, 1)).row(0, named=True)
+    assert q1["release_id"] == 35  # March 2025 completes the quarter
+
+
+def test_refused_transform_raises_with_the_reason(seeded: Path):
+    with pytest.raises(TransformError) as caught:
+        data.explore(seeded, data.ExploreState(series=("CHN.EXPORTS.YOY",), transform="pc1"))
+
+    assert "already a growth rate" in caught.value.message
+    assert "use ch1" in caught.value.message
+
+
+def test_transform_choices_grey_out_what_does_not_apply(seeded: Path):
+    result = data.transform_choices(seeded, ["CHN.EXPORTS.YOY", "USA.IMPORTS.CHN.USD"])
+
+    assert result["lin"] is None
+    assert result["ch1"] is None
+    assert "CHN.EXPORTS.YOY is already a growth rate" in result["pc1"]
+    assert data.transform_choices(seeded, ["USA.IMPORTS.CHN.USD"])["pc1"] is None
+
+
+def test_vintages_overlay_draws_one_trace_per_release(seeded: Path):
+    _, figure = draw(seeded, series=("WLD.GDP.OECD_FCST",), vintages=True, events=False)
+
+    result = [t for t in figure["data"] if t["name"].startswith("as of")]
+
+    assert [t["name"] for t in result] == [
+        "as of 25 Sep 2024 (release 12)",
+        "as of 4 Dec 2024 (release 16)",
+        "as of 17 Mar 2025 (release 27)",
+        "as of 3 Jun 2025 (release 39)",
+    ]
+    assert [value_at(t, "2025-01-01") for t in result] == [3.2, 3.3, 3.1, 2.9]
+    assert all(t["line"]["dash"] == "dash" for t in result)
+
+
+def test_store_text_is_escaped_in_figures(seeded: Path):
+    frame = pl.DataFrame(
+        {"series_id": ["X"], "period": [date(2025, 1, 1)], "value": [1.0]},
+    )
+    meta = {"X": {"name": "<img src=x onerror=alert(1)>", "unit": "%", "frequency": "M"}}
+
+    result = figures.line_chart(frame, meta)
+
+    assert result["data"][0]["name"] == "&lt;img src=x onerror=alert(1)&gt;"
+
+
+def test_explore_state_round_trips_through_the_query_string():
+    state = data.ExploreState(
+        series=("CHN.EXPORTS.YOY", "USA.TARIFF.CHN"),
+        transform="chg",
+        freq="Q",
+        agg="eop",
+        as_of="2025-05-01",
+        start="2024-06-01",
+        end="2025-06-30",
+        log=True,
+        events=False,
+        vintages=True,
+    )
+    query = {k: v[0] for k, v in parse_qs(state.to_query()).items()}
+
+    result = data.ExploreState.from_query(query)
+
+    assert result == state
+    assert query["series"] == "CHN.EXPORTS.YOY,USA.TARIFF.CHN"
+    assert query["as_of"] == "2025-05-01"
+
+
+def test_explore_state_ignores_unknown_values():
+    result = data.ExploreState.from_query({"transform": "bogus", "as_of": "yesterday"})
+
+    assert (result.transform, result.as_of) == ("lin", None)
+
+
+def test_download_has_every_drawn_row_with_provenance(seeded: Path):
+    state = data.ExploreState(series=("CHN.EXPORTS.YOY",), as_of="2025-05-01")
+    drawn = data.explore(seeded, state, max_points=None)
+
+    result = data.download_frame(drawn, state)
+
+    assert {"release_id", "published_at", "source", "url", "unit", "as_of"} <= set(result.columns)
+    assert result.height == 13  # Jan–Feb 2024 .. Apr 2025 as known on 1 May 2025
+    last = result.sort("period").row(-1, named=True)
+    assert (last["period"], last["value"], last["release_id"]) == (date(2025, 3, 1), 12.4, 35)
+
+
+def test_downsampling_keeps_extremes_and_bounds_points(seeded: Path):
+    days = 10_000
+    start = date(2000, 1, 1)
+    values = [float(i % 97) for i in range(days)]
+    values[5000] = 1e6
+    values[7000] = -1e6
+    frame = pl.DataFrame(
+        {
+            "series_id": ["LONG"] * days,
+            "period": [start + timedelta(days=i) for i in range(days)],
+            "value": values,
+        }
+    )
+    with data.reader(seeded) as con:
+        result, dropped = data.downsample(con, frame, max_points=500)
+        short, short_dropped = data.downsample(con, frame.head(300), max_points=500)
+
+    assert dropped is True
+    assert result.height <= 500
+    assert result["value"].max() == 1e6
+    assert result["value"].min() == -1e6
+    assert result["period"].is_sorted()
+    assert (short.height, short_dropped) == (300, False)
+
+
+def test_readers_leave_the_store_free_for_a_writer(seeded: Path):
+    data.explore(seeded, data.ExploreState())
+    data.overview_cards(seeded)
+
+    with db.connect(seeded, retry_seconds=0) as result:
+        assert result.execute("SELECT count(*) FROM releases").fetchone()[0] == 40
+
+
+# Revisions -----------------------------------------------------------------------------------
+
+
+def test_forecast_evolution_figure_for_2025(seeded: Path):
+    frame = data.forecast_evolution(seeded, target=2025)
+
+    result = figures.forecast_evolution(frame, target=2025)
+
+    assert trace_named(result, "WLD.GDP.OECD_FCST")["y"] == [3.2, 3.3, 3.1, 2.9]
+    assert trace_named(result, "WLD.GDP.OECD_FCST")["line"]["shape"] == "hv"
+    assert trace_named(result, "WLD.GDP.IMF_FCST")["y"][-1] == 2.8
+
+
+def test_revision_triangle_heatmap_reads_each_cell(seeded: Path):
+    frame = data.revision_triangle(seeded, "WLD.GDP.OECD_FCST")
+
+    result = figures.revision_heatmap(frame, frequency="A", unit="% y/y")["data"][0]
+
+    column = result["x"].index("17 Mar 2025 (#27)")
+    row = result["y"].index("2025")
+    assert result["text"][row][column] == "3.1"
+    assert result["z"][row][column] == pytest.approx(-0.1)
+    assert result["y"] == ["2024", "2025", "2026"]
+
+
+def test_first_vs_latest_and_revision_stats(seeded: Path):
+    first = data.first_vs_latest(seeded, "WLD.GDP.OECD_FCST")
+    stats = data.revision_stats(seeded)
+
+    row = first.filter(pl.col("period") == date(2025, 1, 1)).row(0, named=True)
+    assert (row["first_value"], row["latest_value"]) == (3.2, 2.9)
+    assert row["difference"] == pytest.approx(-0.3)
+    oecd = stats.filter(pl.col("series_id") == "WLD.GDP.OECD_FCST").row(0, named=True)
+    assert oecd["revised_periods"] == 3
+
+
+def test_sparkline_of_a_policy_series_is_a_step():
+    frame = pl.DataFrame({"period": [date(2025, 2, 4), date(2025, 3, 4)], "value": [10.0, 20.0]})
+
+    result = figures.sparkline(frame, kind="policy")
+
+    assert result["data"][0]["line"]["shape"] == "hv"
+    assert result["data"][1]["y"] == [20.0]
+
+
+# Releases ------------------------------------------------------------------------------------
+
+
+def upload(text: str, name: str) -> data.Upload:
+    encoded = base64.b64encode(text.encode()).decode()
+    return data.decode_upload(f"data:text/csv;base64,{encoded}", name)
+
+
+META = {"source": "China customs (GAC)", "published": "2025-07-14", "title": "June", "url": None}
+
+
+def test_upload_dry_run_shows_the_diff_and_writes_nothing(seeded: Path):
+    good = upload("series_id,period,value\nCHN.EXPORTS.YOY,2025-06,5.8\n", "june.csv")
+
+    result = data.append_upload(seeded, good, META, dry_run=True)[0]
+
+    assert (result.new, result.revised) == (1, 0)
+    assert result.summary().startswith("dry run: june.csv")
+    assert data.releases(seeded).height == 40
+
+
+def test_upload_commit_appends_one_release(seeded: Path):
+    good = upload("series_id,period,value\nCHN.EXPORTS.YOY,2025-06,5.8\n", "june.csv")
+
+    result = data.append_upload(seeded, good, META, dry_run=False)[0]
+
+    assert result.release_id == 41
+    assert data.releases(seeded).row(0, named=True)["title"] == "June"
+
+
+def test_bad_upload_names_line_and_column_and_writes_nothing(seeded: Path):
+    bad = upload("series_id,period,value\nCHN.EXPORTS.YOY,2025-06,n/a%\n", "bad.csv")
+
+    with pytest.raises(ValidationError) as caught:
+        data.append_upload(seeded, bad, META, dry_run=False)
+
+    assert "bad.csv:2" in caught.value.message
+    assert "column 'value'" in caught.value.message
+    assert data.releases(seeded).height == 40
+
+
+def test_upload_over_the_limit_is_refused():
+    too_big = base64.b64encode(b"x" * (data.UPLOAD_LIMIT_BYTES + 1)).decode()
+
+    with pytest.raises(ValidationError) as caught:
+        data.decode_upload(f"data:text/csv;base64,{too_big}", "huge.csv")
+
+    assert "over the 20 MB upload limit" in caught.value.message
+
+
+# SQL -----------------------------------------------------------------------------------------
+
+
+def test_public_objects_list_views_with_columns_and_macros(seeded: Path):
+    result = {o["name"]: o for o in data.public_objects(seeded)}
+
+    assert result["latest"]["kind"] == "view"
+    assert "published_at timestamp" in result["latest"]["columns"]
+    assert result["asof"] == {"name": "asof", "kind": "macro", "columns": ["ts"]}
+
+
+def test_sql_console_rows_and_grid(seeded: Path):
+    result = data.run_sql(seeded, data.EXAMPLE_QUERIES[0][1])
+
+    columns, rows = data.grid_rows(result.frame)
+    assert len(rows) == 6
+    assert {"field": "series_id", "headerName": "series_id"} in columns
+    assert {r["published_at"] for r in rows} == {"2024-12-04", "2025-03-17", "2025-06-03"}
