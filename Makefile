@@ -44,5 +44,9 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --size full --out docs/benchmarks.md
 
+# 10 clients on the Explorer's chart callback while 50 releases are appended; loopback only.
+loadtest: $(STAMP)
+	$(BIN)/python -m bench.loadtest --clients 10 --releases 50 --workers 0 2 --out docs/reliability.md
+
 clean:
 	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal .pytest_cache

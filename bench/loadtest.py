@@ -1,0 +1,347 @@
+"""Load test: concurrent dashboard clients while releases are appended from another process.
+
+    python -m bench.loadtest [--clients 10] [--releases 50] [--workers 0 2] [--out FILE]
+
+Builds a seeded store in a temporary folder, starts the dashboard on a free loopback port
+(``tracker serve``, or gunicorn with N workers), and for the duration of the run:
+
+- ``--clients`` threads call the Explorer's chart callback (``/_dash-update-component``) in a loop,
+  rotating through series, transforms and as-of dates;
+- one process appends ``--releases`` releases with ``tracker append``, one after the other.
+
+Then it checks that every committed row is visible through the dashboard, and reports failed
+requests, failed appends and latency percentiles. Traffic goes to 127.0.0.1 only; the run is
+bounded in requests and time (``--max-seconds``). With ``--out`` the results replace the block
+between the ``loadtest`` markers in that file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SERIES = [f"LOAD.S{i:02d}" for i in range(1, 6)]
+BEGIN = "<!-- loadtest:begin -->"
+END = "<!-- loadtest:end -->"
+ASK = [
+    {"series": ["CHN.EXPORTS.YOY", "CHN.IMPORTS.YOY"], "transform": "lin", "as_of": ""},
+    {
+        "series": ["WLD.GDP.OECD_FCST", "WLD.GDP.IMF_FCST"],
+        "transform": "lin",
+        "as_of": "2025-05-01",
+    },
+    {"series": ["USA.TARIFF.CHN", "CHN.TARIFF.USA"], "transform": "lin", "as_of": ""},
+    {"series": SERIES, "transform": "ch1", "as_of": ""},
+    {"series": SERIES[:2], "transform": "lin", "as_of": "2026-01-01"},
+]
+
+
+@dataclass
+class Results:
+    clients: int
+    releases: int
+    workers: int
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    append_ms: list[float] = field(default_factory=list)
+    failed_appends: list[str] = field(default_factory=list)
+    missing_rows: int = 0
+    checked_rows: int = 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+# The server ----------------------------------------------------------------------------------
+
+
+def start_server(store: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "TRACKER_DB": str(store)}
+    if workers:
+        command = [
+            str(BIN / "gunicorn"), "-w", str(workers), "--threads", "1",
+            "-b", f"127.0.0.1:{port}", "dashboards.wsgi:server",
+        ]  # fmt: skip
+    else:
+        command = [str(BIN / "tracker"), "serve", "--db", str(store), "--port", str(port)]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=10):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"the server did not start in 60 s:\n{log.read_text()}")
+
+
+def chart_callback(base: str) -> dict:
+    """The Explorer chart callback's declaration, as the browser gets it."""
+    with urllib.request.urlopen(base + "/_dash-dependencies", timeout=30) as response:
+        dependencies = json.load(response)
+    for dep in dependencies:
+        if "explore-graph.figure" in dep["output"]:
+            return dep
+    raise SystemExit("the Explorer chart callback was not found in /_dash-dependencies")
+
+
+def payload(dep: dict, ask: dict) -> bytes:
+    values = {
+        "explore-series.value": ask["series"],
+        "explore-transform.value": ask["transform"],
+        "explore-freq.value": "",
+        "explore-agg.value": "avg",
+        "explore-rebase.value": "",
+        "explore-as-of.value": ask["as_of"],
+        "explore-options.value": ["events", "regimes"],
+        "explore-range.data": [None, None],
+    }
+    inputs = []
+    for item in dep["inputs"]:
+        key = f"{item['id']}.{item['property']}" if isinstance(item["id"], str) else None
+        value = values.get(key, "light") if key else "light"
+        inputs.append({"id": item["id"], "property": item["property"], "value": value})
+    outputs = [
+        {"id": part.split(".")[0], "property": part.split(".")[1]}
+        for part in dep["output"].strip(".").split("...")
+    ]
+    body = {
+        "output": dep["output"],
+        "outputs": outputs,
+        "inputs": inputs,
+        "changedPropIds": ["explore-series.value"],
+        "state": [],
+    }
+    return json.dumps(body).encode()
+
+
+def call(base: str, body: bytes) -> dict:
+    request = urllib.request.Request(
+        base + "/_dash-update-component",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def figure_points(answer: dict) -> dict[str, int]:
+    """Series id -> number of points drawn, from a chart-callback answer."""
+    figure = answer["response"]["explore-graph"]["figure"]
+    counts = {}
+    for trace in figure.get("data", []):
+        meta = trace.get("meta") or {}
+        if "series_id" in meta and trace.get("y") is not None:
+            counts[meta["series_id"]] = len(trace["y"])
+    return counts
+
+
+def alert_of(answer: dict) -> str | None:
+    """An error shown in the page (a red alert); "nothing to draw yet" notes are not errors."""
+    alert = answer["response"].get("explore-alert", {}).get("children")
+    text = json.dumps(alert) if alert else ""
+    return text[:300] if '"color": "danger"' in text else None
+
+
+# The clients and the appender ----------------------------------------------------------------
+
+
+def client(base: str, dep: dict, stop: threading.Event, results: Results, index: int) -> None:
+    bodies = [payload(dep, ask) for ask in ASK]
+    i = index
+    while not stop.is_set():
+        body = bodies[i % len(bodies)]
+        i += 1
+        started = time.perf_counter()
+        try:
+            answer = call(base, body)
+            alert = alert_of(answer)
+            if alert:
+                results.failed_requests.append(f"alert: {alert}")
+        except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+            results.failed_requests.append(f"{type(exc).__name__}: {exc}")
+        results.latencies_ms.append((time.perf_counter() - started) * 1000)
+
+
+def appender(store: Path, folder: Path, releases: int, results: Results) -> None:
+    for n in range(releases):
+        year, month = 2026 + n // 12, n % 12 + 1
+        period = f"{year}-{month:02d}"
+        published = date(year + (month == 12), month % 12 + 1, 10).isoformat()
+        release = folder / f"load_{n:03d}.csv"
+        rows = "".join(f"{s},{period},{n + i / 10}\n" for i, s in enumerate(SERIES))
+        release.write_text("series_id,period,value\n" + rows)
+        started = time.perf_counter()
+        done = subprocess.run(
+            [str(BIN / "tracker"), "append", str(release), "--db", str(store),
+             "--source", "Load test", "--published", published],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        results.append_ms.append((time.perf_counter() - started) * 1000)
+        if done.returncode != 0:
+            results.failed_appends.append(f"{release.name}: {done.stderr.strip()[:300]}")
+        time.sleep(0.05)
+
+
+def run(
+    *, clients: int, releases: int, workers: int, max_seconds: float, keep: bool = False
+) -> Results:
+    results = Results(clients=clients, releases=releases, workers=workers)
+    folder = Path(tempfile.mkdtemp(prefix="tracker-loadtest-"))
+    store = folder / "store.duckdb"
+    try:
+        subprocess.run([str(BIN / "tracker"), "init", "--db", str(store)], check=True,
+                       capture_output=True, timeout=300)  # fmt: skip
+        catalogue = folder / "series.csv"
+        catalogue.write_text(
+            "series_id,name,unit,unit_kind,frequency,geo,source,kind\n"
+            + "".join(f"{s},Load series {s},index,level,M,WLD,Load test,actual\n" for s in SERIES)
+        )
+        subprocess.run(
+            [str(BIN / "tracker"), "define", "--from-csv", str(catalogue), "--db", str(store)],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        port = free_port()
+        server = start_server(store, port, workers, folder / "server.log")
+        base = f"http://127.0.0.1:{port}"
+        try:
+            dep = chart_callback(base)
+            stop = threading.Event()
+            threads = [
+                threading.Thread(target=client, args=(base, dep, stop, results, i), daemon=True)
+                for i in range(clients)
+            ]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            writer = threading.Thread(target=appender, args=(store, folder, releases, results))
+            writer.start()
+            writer.join(timeout=max_seconds)
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=60)
+            results.seconds = time.perf_counter() - started
+            # Every committed row must be visible through the dashboard afterwards.
+            committed = releases - len(results.failed_appends)
+            answer = call(base, payload(dep, {"series": SERIES, "transform": "lin", "as_of": ""}))
+            points = figure_points(answer)
+            results.checked_rows = committed * len(SERIES)
+            results.missing_rows = sum(max(0, committed - points.get(s, 0)) for s in SERIES)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    return results
+
+
+# Report --------------------------------------------------------------------------------------
+
+
+def render(results: list[Results]) -> str:
+    lines = [
+        BEGIN,
+        f"Measured {date.today().isoformat()} on {os.cpu_count()} cores by `make loadtest` "
+        "(`python -m bench.loadtest`).",
+        "",
+        "| server | clients | releases appended | run (s) | requests | failed requests | "
+        "p50 ms | p95 ms | failed appends | append p50 / p95 ms | rows checked | rows missing |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        server = f"gunicorn -w {r.workers}" if r.workers else "tracker serve"
+        lines.append(
+            f"| {server} | {r.clients} | {r.releases - len(r.failed_appends)} of {r.releases} "
+            f"| {r.seconds:.1f} | {len(r.latencies_ms)} | {len(r.failed_requests)} "
+            f"| {pct(r.latencies_ms, 0.5):.0f} | {pct(r.latencies_ms, 0.95):.0f} "
+            f"| {len(r.failed_appends)} | {pct(r.append_ms, 0.5):.0f} / "
+            f"{pct(r.append_ms, 0.95):.0f} | {r.checked_rows} | {r.missing_rows} |"
+        )
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_report(path: Path, block: str) -> None:
+    text = path.read_text() if path.exists() else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--releases", type=int, default=50)
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[0],
+        help="0 = tracker serve; N = gunicorn with N workers (several values run several times)",
+    )  # fmt: skip
+    parser.add_argument("--max-seconds", type=float, default=300)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    all_results = []
+    for workers in args.workers:
+        server = f"gunicorn -w {workers}" if workers else "tracker serve"
+        print(f"load test: {args.clients} clients, {args.releases} releases, {server} …")
+        r = run(clients=args.clients, releases=args.releases, workers=workers,
+                max_seconds=args.max_seconds)  # fmt: skip
+        all_results.append(r)
+        print(
+            f"  {len(r.latencies_ms)} requests, {len(r.failed_requests)} failed, "
+            f"p50 {pct(r.latencies_ms, 0.5):.0f} ms, p95 {pct(r.latencies_ms, 0.95):.0f} ms; "
+            f"{len(r.failed_appends)} failed appends "
+            f"(p50 {statistics.median(r.append_ms or [0]):.0f} ms); "
+            f"{r.missing_rows} of {r.checked_rows} rows missing",
+            flush=True,
+        )
+        for problem in (r.failed_requests + r.failed_appends)[:5]:
+            print(f"  ! {problem}")
+    block = render(all_results)
+    if args.out:
+        write_report(args.out, block)
+        print(f"wrote {args.out}")
+    failed = any(r.failed_requests or r.failed_appends or r.missing_rows for r in all_results)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
