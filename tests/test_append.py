@@ -225,7 +225,9 @@ def test_parquet_and_jsonl_are_canonical_too(trade, tmp_path):
 
 
 def test_define_replace_changes_only_the_flags_given(trade):
-    result = run("define", "CHN.EXPORTS.YOY", "--db", str(trade), "--unit", "% y/y (USD)", "--replace")
+    result = run(
+        "define", "CHN.EXPORTS.YOY", "--db", str(trade), "--unit", "% y/y (USD)", "--replace"
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == "0 series added, 1 updated\n"
     with db.connect(trade, read_only=True) as con:
