@@ -112,6 +112,7 @@ def _series_to_register(
     """Catalogue rows for unknown series the file describes, notes, and problems for the rest."""
     problems: list[str] = []
     notes: list[str] = []
+    report = _reporter(raw, file_name)
     described = raw.series if raw.series is not None else pl.DataFrame({"series_id": []})
     described = described.filter(pl.col("series_id").is_in(unknown))
     rows = []
@@ -124,8 +125,7 @@ def _series_to_register(
         meta = by_id.get(series_id)
         if meta is None:
             problems.append(
-                problem(
-                    file_name,
+                report(
                     lines.get(series_id),
                     "series_id",
                     f"'{series_id}' is not a known series (define it first: "
@@ -139,8 +139,7 @@ def _series_to_register(
         )
         if frequency is None:
             problems.append(
-                problem(
-                    file_name,
+                report(
                     lines.get(series_id),
                     "series_id",
                     f"'{series_id}' is new and its frequency cannot be told from the file "
@@ -285,7 +284,7 @@ def validate_catalogue(
 
 
 def _fit_periods(
-    frame: pl.DataFrame, frequencies: dict[str, str], file_name: str
+    frame: pl.DataFrame, frequencies: dict[str, str], file_name: str, report: Reporter
 ) -> tuple[pl.DataFrame, list[str]]:
     """Add ``period`` (DATE start) and ``period_end`` checked against each series' frequency."""
     pairs = frame.select(
@@ -313,7 +312,7 @@ def _fit_periods(
     ).join(table, left_on=["period", "frequency"], right_on=["code", "frequency"], how="left")
     bad = joined.filter(pl.col("error").is_not_null()).sort("line")
     problems = [
-        problem(file_name, r["line"], "period", f"{r['error']} for series {r['series_id']}")
+        report(r["line"], "period", f"{r['error']} for series {r['series_id']}")
         for r in bad.head(MAX_PROBLEMS).iter_rows(named=True)
     ]
     if bad.height > MAX_PROBLEMS:
@@ -329,6 +328,7 @@ def validate(
 ) -> tuple[pl.DataFrame, list[str]]:
     """Check every row; return the canonical frame and one problem line per bad cell."""
     frame = conform(raw.frame)
+    report = _reporter(raw, file_name)
     problems: list[str] = []
     frequencies = dict(zip(series["series_id"], series["frequency"], strict=True))
     kinds = dict(zip(series["series_id"], series["kind"], strict=True))
@@ -337,8 +337,7 @@ def validate(
     bad_values = frame.filter(pl.col("value").is_not_null() & ~pl.col("value").is_finite())
     for r in bad_values.head(MAX_PROBLEMS).iter_rows(named=True):
         problems.append(
-            problem(
-                file_name, r["line"], "value",
+            report(r["line"], "value",
                 f"'{r['value']}' is not a finite number (use an empty cell for a missing value)",
             )
         )  # fmt: skip
@@ -355,8 +354,7 @@ def validate(
     bad_status = frame.filter(~pl.col("status").is_in(STATUSES))
     for r in bad_status.head(MAX_PROBLEMS).iter_rows(named=True):
         problems.append(
-            problem(
-                file_name, r["line"], "status",
+            report(r["line"], "status",
                 f"'{r['status']}' is not a status (use one of {', '.join(STATUSES)}, "
                 "or leave it empty)",
             )
@@ -366,7 +364,7 @@ def validate(
     )
 
     # Periods against each series' frequency.
-    frame, period_problems = _fit_periods(frame, frequencies, file_name)
+    frame, period_problems = _fit_periods(frame, frequencies, file_name, report)
     problems.extend(period_problems)
 
     # Duplicate (series, period) within the file.
@@ -380,14 +378,26 @@ def validate(
         for r in dupes.head(MAX_PROBLEMS).iter_rows(named=True):
             first, *others = r["line"]
             problems.append(
-                problem(
-                    file_name, others[0], "period",
+                report(others[0], "period",
                     f"series {r['series_id']} period {r['period'].isoformat()} appears again "
                     f"(first on line {first}; a release holds one value per series and period)",
                 )
             )  # fmt: skip
     problems.sort(key=_line_of)
     return frame, problems
+
+
+Reporter = Callable[[int | None, str | None, str], str]
+
+
+def _reporter(raw: RawRelease, file_name: str) -> Reporter:
+    """Problem lines in the file's own terms: its column names, lines or observation numbers."""
+
+    def report(line: int | None, column: str | None, text: str) -> str:
+        name = raw.columns.get(column, column) if column else None
+        return problem(file_name, line, name, text, locator=raw.locator)
+
+    return report
 
 
 def _line_of(text: str) -> int:
@@ -529,20 +539,11 @@ def append_releases(
     say = progress or (lambda step, fraction: None)
     results: list[AppendResult] = []
     total = max(len(releases), 1)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with db.transaction(con, commit=not dry_run, on_commit=lambda: say("committing", 0.99)):
         for index, (raw, file_name) in enumerate(releases):
             base = index / total
             say(f"validating {file_name}", base)
             results.append(_append_one(con, raw, meta, file_name, say, base, 1 / total))
-        if dry_run:
-            con.execute("ROLLBACK")
-        else:
-            say("committing", 0.99)
-            con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     for result in results:
         result.dry_run = dry_run
         if dry_run:

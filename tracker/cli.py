@@ -126,7 +126,8 @@ def fail_on_tracker_errors(f: Callable) -> Callable:
         except TrackerError as exc:
             if os.environ.get("TRACKER_DEBUG") == "1":
                 raise
-            for line in exc.message.splitlines():
+            # Split on newlines only: a problem quoting a cell stays on its own line.
+            for line in exc.message.split("\n"):
                 err.print(line, markup=False)
             sys.exit(exc.exit_code)
 

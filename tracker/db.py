@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,6 +72,12 @@ def connect(
             "or pass --db / set TRACKER_DB)"
         )
     if not read_only:
+        blocking = next((p for p in db_path.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            raise StoreError(
+                f"error: cannot create store {db_path}: {blocking} is a file, not a folder "
+                "(choose another place with --db or TRACKER_DB)"
+            )
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -91,8 +98,13 @@ def connect(
                 continue
             if "lock" in text.lower():
                 raise StoreError(f"error: store {db_path} is busy: {_LOCK_HINT}") from exc
+            if "not a valid DuckDB database file" in text:
+                raise StoreError(
+                    f"error: {db_path} is not a tracker store (not a DuckDB file); pass the "
+                    "right --db, or create a new store with `tracker init --db NEW_PATH`"
+                ) from exc
             raise StoreError(
-                f"error: cannot open store {db_path}: {text} "
+                f"error: cannot open store {db_path}: {_first_line(exc)} "
                 "(check the path and its permissions, or pass --db)"
             ) from exc
         except duckdb.Error as exc:
@@ -103,16 +115,42 @@ def connect(
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run the block in one transaction: commit on success, roll back on any exception."""
+def transaction(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    commit: bool = True,
+    on_commit: Callable[[], None] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: commit on success (or roll back when ``commit`` is
+    False, for dry runs), roll back on any exception.
+
+    A failure to write (disk full, file gone) becomes a `StoreError` that says nothing was
+    changed; the rollback after a failed COMMIT, which DuckDB refuses because the transaction
+    is already gone, is not allowed to hide the real error.
+    """
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    else:
+        if not commit:
+            con.execute("ROLLBACK")
+            return
+        if on_commit is not None:
+            on_commit()
         con.execute("COMMIT")
+    except BaseException as exc:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        if isinstance(exc, (duckdb.IOException, duckdb.TransactionException)):
+            raise StoreError(
+                f"error: the store could not be written ({_first_line(exc)}); nothing was "
+                "changed (free disk space, or put the store somewhere writable with --db)"
+            ) from exc
+        raise
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def applied_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -215,7 +253,10 @@ def registered(con: duckdb.DuckDBPyConnection, **frames) -> Iterator[None]:
         yield
     finally:
         for name in frames:
-            con.unregister(name)
+            # In an aborted transaction DuckDB refuses even this; the error that aborted it is
+            # the one to report, and the registration dies with the connection anyway.
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(name)
 
 
 @contextmanager

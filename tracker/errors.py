@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 
@@ -51,8 +52,28 @@ class ValidationError(TrackerError):
         super().__init__("\n".join(self.problems))
 
 
-def problem(file: str, line: int | None, column: str | None, text: str) -> str:
-    """Format one problem line: ``error: FILE:LINE: column 'C': TEXT``."""
-    where = file if line is None else f"{file}:{line}"
-    col = f" column '{column}':" if column else ""
-    return f"error: {where}:{col} {text}"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x00``): a problem stays one line."""
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], text)
+
+
+def problem(
+    file: str, line: int | None, column: str | None, text: str, *, locator: str = "line"
+) -> str:
+    """Format one problem line: ``error: FILE:LINE: column 'C': TEXT``.
+
+    ``locator="observation"`` for formats without meaningful lines (XML, JSON):
+    ``error: FILE: observation N: …``. Cell text quoted in ``text`` may come from the file, so
+    control characters are escaped to keep the problem on one printed line.
+    """
+    if line is None:
+        where = f"{file}:"
+    elif locator == "line":
+        where = f"{file}:{line}:"
+    else:
+        where = f"{file}: {locator} {line}:"
+    col = f" column '{printable(column)}':" if column else ""
+    return f"error: {where}{col} {printable(text)}"

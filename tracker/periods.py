@@ -44,15 +44,22 @@ FREQUENCY_NAMES = {
 PERIODS_PER_YEAR = {"A": 1, "S": 2, "Q": 4, "M": 12, "W": 52, "D": 365}
 
 _YEAR = r"(?P<y>\d{4})"
+# re.ASCII: \d would otherwise accept other scripts' digits (٢٠٢٥ for 2025).
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("A", re.compile(rf"^{_YEAR}(?:-A1?)?$")),
-    ("S", re.compile(rf"^{_YEAR}-S(?P<n>[12])$")),
-    ("Q", re.compile(rf"^{_YEAR}-Q(?P<n>[1-4])$")),
-    ("M", re.compile(rf"^{_YEAR}-M?(?P<n>\d{{2}})$")),
-    ("Mspan", re.compile(rf"^{_YEAR}-M?(?P<n>\d{{2}})/(?:(?P<y2>\d{{4}})-)?M?(?P<n2>\d{{2}})$")),
-    ("W", re.compile(rf"^{_YEAR}-W(?P<n>\d{{2}})$")),
-    ("Dn", re.compile(rf"^{_YEAR}-D(?P<n>\d{{3}})$")),
-    ("date", re.compile(rf"^{_YEAR}-(?P<m>\d{{2}})-(?P<d>\d{{2}})(?:[T ]00:00(?::00)?)?$")),
+    ("A", re.compile(rf"^{_YEAR}(?:-A1?)?$", re.ASCII)),
+    ("S", re.compile(rf"^{_YEAR}-S(?P<n>[12])$", re.ASCII)),
+    ("Q", re.compile(rf"^{_YEAR}-Q(?P<n>[1-4])$", re.ASCII)),
+    ("M", re.compile(rf"^{_YEAR}-M?(?P<n>\d{{2}})$", re.ASCII)),
+    (
+        "Mspan",
+        re.compile(rf"^{_YEAR}-M?(?P<n>\d{{2}})/(?:(?P<y2>\d{{4}})-)?M?(?P<n2>\d{{2}})$", re.ASCII),
+    ),
+    ("W", re.compile(rf"^{_YEAR}-W(?P<n>\d{{2}})$", re.ASCII)),
+    ("Dn", re.compile(rf"^{_YEAR}-D(?P<n>\d{{3}})$", re.ASCII)),
+    (
+        "date",
+        re.compile(rf"^{_YEAR}-(?P<m>\d{{2}})-(?P<d>\d{{2}})(?:[T ]00:00(?::00)?)?$", re.ASCII),
+    ),
 ]
 
 
@@ -90,6 +97,13 @@ def parse(code: str) -> tuple[str, date, date]:
     for a span of months, or ``date`` for an ISO calendar date (which may stand for a day, a point
     in time, or the first/last day of a longer period).
     """
+    try:
+        return _parse(code)
+    except OverflowError:
+        raise _bad(code, "runs past the last date tracker can store (9999-12-31)") from None
+
+
+def _parse(code: str) -> tuple[str, date, date]:
     text = code.strip()
     for kind, pattern in _PATTERNS:
         match = pattern.match(text)
@@ -134,13 +148,13 @@ def parse(code: str) -> tuple[str, date, date]:
 
 
 def _example(frequency: str, start: date) -> str:
-    y, m = start.year, start.month
+    y, m = f"{start.year:04d}", start.month
     return {
         "A": f"{y}",
         "S": f"{y}-S{1 if m <= 6 else 2}",
         "Q": f"{y}-Q{(m - 1) // 3 + 1}",
         "M": f"{y}-{m:02d}",
-        "W": f"{start.isocalendar()[0]}-W{start.isocalendar()[1]:02d}",
+        "W": f"{start.isocalendar()[0]:04d}-W{start.isocalendar()[1]:02d}",
     }.get(frequency, start.isoformat())
 
 
@@ -158,7 +172,10 @@ def fit(code: str, frequency: str) -> tuple[date, date]:
     if kind == "date":
         if frequency in ("D", "irregular"):
             return start, end
-        p_start, p_end = span_of(frequency, start)
+        try:
+            p_start, p_end = span_of(frequency, start)
+        except OverflowError:
+            raise _bad(code, "runs past the last date tracker can store (9999-12-31)") from None
         if start in (p_start, p_end):
             return p_start, p_end
         raise _bad(

@@ -18,6 +18,7 @@ diffs and writes.
 from __future__ import annotations
 
 import importlib
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from types import ModuleType
 
 import polars as pl
 
-from tracker.errors import FormatError
+from tracker.errors import FormatError, TrackerError, ValidationError, printable
 
 #: Columns and dtypes of ``RawRelease.frame``.
 RAW_SCHEMA: dict[str, pl.DataType] = {
@@ -62,6 +63,11 @@ class RawRelease:
     #: Problems found while reading that need not stop it (bad cells, whose value is then
     #: null); `tracker.append` reports them together with its own, sorted by line.
     problems: list[str] = field(default_factory=list)
+    #: How problems point into the file: "line" (1-based lines of a text file) or
+    #: "observation" (the n-th observation, for XML and JSON where lines mean little).
+    locator: str = "line"
+    #: The file's own names for the canonical columns, e.g. {"period": "TIME_PERIOD"}.
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 def empty_frame() -> pl.DataFrame:
@@ -115,8 +121,13 @@ def detect(path: Path) -> ModuleType:
     """The format module whose ``sniff`` accepts the file's content (not its extension)."""
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
-    if not head.strip():
+    if not head.removeprefix(b"\xef\xbb\xbf").strip():
         raise FormatError(f"error: {path.name}: the file is empty (expected a release file)")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FormatError(
+            f"error: {path.name}:1: the file is UTF-16 text; tracker reads UTF-8: save it as "
+            "UTF-8 (in Excel: CSV UTF-8)"
+        )
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
         raise FormatError(
@@ -127,6 +138,16 @@ def detect(path: Path) -> ModuleType:
     for module in formats.values():
         if module.sniff(path, head):
             return module
+    if head.startswith(b"PK\x03\x04"):
+        raise FormatError(_zip_problem(path))
+    lines = [line for line in head.removeprefix(b"\xef\xbb\xbf").splitlines() if line.strip()]
+    if len(lines) == 1 and len(head) < HEAD_BYTES:
+        shown = lines[0].decode("utf-8", "replace").strip()
+        shown = shown if len(shown) <= 60 else shown[:60] + "…"
+        raise FormatError(
+            f"error: {path.name}:1: the file holds one line ('{printable(shown)}') and no data "
+            "rows; the download may have been cut short: download it again"
+        )
     names = ", ".join(formats)
     raise FormatError(
         f"error: {path.name}: not a release format tracker knows (tried {names}); "
@@ -135,20 +156,60 @@ def detect(path: Path) -> ModuleType:
     )
 
 
+def _zip_problem(path: Path) -> str:
+    """What a zip no format claimed is: damaged, an Office document, or some other archive."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        return (
+            f"error: {path.name}: is a damaged or truncated zip archive (its table of contents "
+            "cannot be read); download it again"
+        )
+    if "[Content_Types].xml" in names:
+        return (
+            f"error: {path.name}: is an Office document (an Excel workbook?), not a release "
+            "file; save the sheet as CSV and append that"
+        )
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (
+        f"error: {path.name}: is a zip archive ({shown or 'empty'}) that is not ALFRED's "
+        "download, the only zip tracker reads; unzip it and append the data file"
+    )
+
+
 def read(path: Path, *, format: str | None = None) -> list[RawRelease]:
     """Read a release file, sniffing its format unless ``format`` names one."""
     if not path.exists():
         raise FormatError(f"error: {path}: no such file (check the path)")
-    if format is None:
-        module = detect(path)
-    else:
-        formats = registry()
-        if format not in formats:
-            raise FormatError(
-                f"error: unknown format '{format}' (choose one of: {', '.join(formats)})"
-            )
-        module = formats[format]
-    releases = module.read(path)
+    try:
+        if format is None:
+            module = detect(path)
+        else:
+            formats = registry()
+            if format not in formats:
+                raise FormatError(
+                    f"error: unknown format '{format}' (choose one of: {', '.join(formats)})"
+                )
+            module = formats[format]
+        releases = module.read(path)
+    except TrackerError as exc:
+        raise _one_line_each(exc) from exc.__cause__
     for release in releases:
         release.frame = conform(release.frame)
+        release.problems = [printable(text) for text in release.problems]
+        release.notes = [printable(text) for text in release.notes]
     return releases
+
+
+def _one_line_each(exc: TrackerError) -> TrackerError:
+    """The error with control characters from the file escaped: one printed line per problem.
+
+    Messages quote cells, names and headers from the file, which may hold line breaks (CR,
+    U+0085, U+2028), NUL or other control characters.
+    """
+    if isinstance(exc, ValidationError):
+        problems = [printable(text) for text in exc.problems]
+        return exc if problems == exc.problems else ValidationError(problems)
+    message = printable(exc.message)
+    return exc if message == exc.message else type(exc)(message)

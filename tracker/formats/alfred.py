@@ -91,19 +91,31 @@ def sniff(path: Path, head: bytes) -> bool:
 
 
 def _sniff_zip(path: Path) -> bool:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            members = _data_members(infos)
-            if not members or len(infos) > MAX_ZIP_MEMBERS or members[0].flag_bits & 0x1:
-                return False
-            with archive.open(members[0]) as fh:
-                head = fh.read(8192)
-    except (
+    """ALFRED's zip; also an oversized or encrypted zip, or one without a data file (ALFRED's
+    is the only zip tracker reads, and `read` says what is wrong with it)."""
+    errors = (
         OSError, EOFError, RuntimeError, ValueError, NotImplementedError, zlib.error,
         zipfile.BadZipFile,
-    ):  # fmt: skip
-        return False
+    )  # fmt: skip
+    try:
+        archive = zipfile.ZipFile(path)
+    except errors:
+        return False  # `tracker.formats.detect` says what is wrong with a damaged zip
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
+            return True
+        members = _data_members(infos)
+        if not members:
+            # An .xlsx/.docx is a zip too: leave it to the "not a format" message.
+            return "[Content_Types].xml" not in {info.filename for info in infos}
+        if members[0].flag_bits & 0x1:
+            return True
+        try:
+            with archive.open(members[0]) as fh:
+                head = fh.read(8192)
+        except errors:
+            return True  # a data file that cannot be extracted: `read` says so
     lines = head_lines(head)
     return bool(lines) and _find_header(lines) is not None
 
@@ -176,7 +188,7 @@ def _data_members(infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
 def _unzip(data: bytes, *, file: str) -> list[tuple[str, bytes]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError) as exc:
         raise FormatError(
             problem(
                 file,
@@ -202,7 +214,8 @@ def _unzip(data: bytes, *, file: str) -> list[tuple[str, bytes]]:
             raise FormatError(_too_big(file, declared))
         members = _data_members(infos)
         if not members:
-            names = ", ".join(info.filename for info in infos) or "nothing"
+            names = ", ".join(info.filename for info in infos[:5]) or "nothing"
+            names += f" and {len(infos) - 5} more" if len(infos) > 5 else ""
             raise FormatError(
                 problem(
                     file, None, None, f"expected a .csv or .txt data file in the zip, found {names}"
@@ -220,7 +233,9 @@ def _unzip(data: bytes, *, file: str) -> list[tuple[str, bytes]]:
                 with archive.open(info) as fh:
                     # Sizes in the zip's directory can lie: never inflate more than the budget.
                     content = fh.read(budget + 1)
-            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            except (
+                zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError,
+            ) as exc:  # fmt: skip
                 raise FormatError(
                     problem(
                         label, None, None, f"cannot be extracted ({exc}); download the zip again"

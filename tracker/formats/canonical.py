@@ -8,18 +8,22 @@ pass ``--source`` and ``--published`` (and optionally ``--title``, ``--url``).
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 
 import polars as pl
 
-from tracker.errors import FormatError, problem
+from tracker.errors import FormatError, ValidationError, problem
 from tracker.formats import RawRelease
 from tracker.formats.values import parse_numbers
+from tracker.formats.wide_csv import LINE, locate, read_table, split_line
 
 NAME = "canonical"
 REQUIRED = ("series_id", "period", "value")
 OPTIONAL = ("status", "note")
+EXPECTED = "a canonical CSV (header series_id,period,value, optionally status,note)"
+_OTHER_SEPARATORS = {";": "';'", "\t": "tabs", "|": "'|'"}
 
 
 def _kind(head: bytes) -> str | None:
@@ -29,9 +33,12 @@ def _kind(head: bytes) -> str | None:
     if text.startswith(b"{"):
         return "jsonl"
     first = text.split(b"\n", 1)[0].decode("utf-8", "replace").strip().lower()
-    columns = [c.strip().strip('"') for c in first.split(",")]
-    if all(c in columns for c in REQUIRED):
-        return "csv"
+    # Two of the three required columns (the third may be misspelt or missing), separated by
+    # commas or by another delimiter: the reader then says exactly what is wrong.
+    for separator in (",", *_OTHER_SEPARATORS):
+        columns = [c.strip().strip('"') for c in first.split(separator)]
+        if sum(c in columns for c in REQUIRED) >= 2:
+            return "csv"
     return None
 
 
@@ -39,40 +46,128 @@ def sniff(path: Path, head: bytes) -> bool:
     kind = _kind(head)
     if kind == "csv":
         return True
+    if kind == "parquet":
+        # Only the canonical format reads Parquet: claim it even when broken, so that the
+        # reader says what is wrong with it.
+        return True
     if kind == "jsonl":
         try:
             first = json.loads(head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0])
         except ValueError:
             return False
         return isinstance(first, dict) and all(k in first for k in REQUIRED)
-    if kind == "parquet":
-        try:
-            names = pl.read_parquet_schema(path)
-        except Exception:  # a broken Parquet file is not ours to claim
-            return False
-        return all(c in names for c in REQUIRED)
     return False
 
 
 def _read_table(path: Path, kind: str) -> pl.DataFrame:
+    """Every column as text (lower-case names) plus ``line``, the row's line in the file."""
+    if kind == "csv":
+        return _read_csv(path)
     name = path.name
     try:
         if kind == "parquet":
             frame = pl.read_parquet(path)
-            frame = frame.with_columns(pl.all().cast(pl.String))
-        elif kind == "jsonl":
-            frame = pl.read_ndjson(path, infer_schema_length=None)
-            frame = frame.with_columns(pl.all().cast(pl.String))
         else:
-            frame = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, OSError, ValueError) as exc:
+            frame = pl.read_ndjson(path, infer_schema_length=None)
+        frame = frame.with_columns(pl.all().cast(pl.String))
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        where = _bad_json_line(path) if kind == "jsonl" else None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        fix = (
+            "each line must be one JSON object such as "
+            '{"series_id": "X", "period": "2025-05", "value": 1.5}'
+            if kind == "jsonl"
+            else "the file may be truncated or not Parquet: write it again"
+        )
         raise FormatError(
-            f"error: {name}: cannot read it as canonical {kind}: {first} "
-            "(expected columns series_id,period,value — check the delimiter and quoting)"
+            problem(name, where, None, f"cannot read it as canonical {kind}: {first} ({fix})")
         ) from exc
-    frame = frame.rename({c: c.strip().lower() for c in frame.columns})
-    return frame
+    frame = _lower_names(frame, frame.columns, name=name, where=None)
+    # JSON lines and Parquet rows count from 1.
+    return frame.with_row_index("line", offset=1).with_columns(pl.col("line").cast(pl.Int64))
+
+
+def _lower_names(
+    frame: pl.DataFrame, columns: list[str], *, name: str, where: int | None
+) -> pl.DataFrame:
+    """``columns`` renamed to lower case; refuses two that differ only in case or spaces.
+
+    A column called ``line`` is no part of the format and is dropped: tracker's own ``line``
+    (the row's line in the file) takes its place.
+    """
+    names = [c.strip().lower() for c in columns]
+    for i, column in enumerate(names):
+        if column in names[:i]:
+            raise FormatError(
+                problem(
+                    name, where, column,
+                    f"appears twice in the header (columns {names.index(column) + 1} and "
+                    f"{i + 1}); give each column its own name",
+                )
+            )  # fmt: skip
+    frame = frame.rename(dict(zip(columns, names, strict=True)))
+    return frame.drop("line") if "line" in names else frame
+
+
+def _bad_json_line(path: Path) -> int | None:
+    """The first line of a JSON-lines file that is not a JSON object, if any."""
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                if not isinstance(json.loads(line), dict):
+                    return number
+            except ValueError:
+                return number
+    return None
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    name = path.name
+    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise FormatError(
+            _cell_problem(
+                data, nul, name, "holds a NUL byte (binary data): the file is damaged; "
+                "export it again",
+            )
+        )  # fmt: skip
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            _cell_problem(
+                data, exc.start, name, f"byte 0x{data[exc.start]:02x} is not UTF-8 (the "
+                "canonical format is UTF-8 text: save the file as UTF-8 CSV)",
+            )
+        ) from None  # fmt: skip
+    first = data.split(b"\n", 1)[0].decode("utf-8").strip("\r")
+    if "," not in first:
+        for separator, shown in _OTHER_SEPARATORS.items():
+            if separator in first:
+                raise FormatError(
+                    problem(
+                        name, 1, None,
+                        f"the columns are separated by {shown} ('{first[:60]}'); the canonical "
+                        "format is comma-separated: save it as CSV with commas",
+                    )
+                )  # fmt: skip
+    table = read_table(data, file=name, separator=",", expected=EXPECTED)
+    frame = _lower_names(table.frame, table.header, name=name, where=table.header_line)
+    return frame.rename({LINE: "line"})
+
+
+def _cell_problem(data: bytes, offset: int, name: str, text: str) -> str:
+    """A problem line naming the line and column of byte ``offset`` of a CSV file."""
+    line, _ = locate(data, offset)
+    header = split_line(data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r"), ",")
+    start = data.rfind(b"\n", 0, offset) + 1
+    before = split_line(data[start:offset].decode("utf-8", "replace"), ",")
+    index = max(len(before) - 1, 0)
+    column = header[index].strip().lower() if line > 1 and index < len(header) else None
+    return problem(name, line, column, text)
 
 
 def read(path: Path) -> list[RawRelease]:
@@ -85,14 +180,10 @@ def read(path: Path) -> list[RawRelease]:
     if missing:
         raise FormatError(
             f"error: {name}:1: missing column {', '.join(repr(c) for c in missing)} "
-            f"(found {', '.join(frame.columns) or 'no columns'}; the canonical format needs "
+            f"(found {', '.join(c for c in frame.columns if c != 'line') or 'no columns'}; "
+            "the canonical format needs "
             "series_id,period,value and optionally status,note)"
         )
-    # Data lines start after the header in CSV; JSON lines and Parquet rows count from 1.
-    first_line = 2 if kind == "csv" else 1
-    frame = frame.with_row_index("line", offset=first_line).with_columns(
-        pl.col("line").cast(pl.Int64)
-    )
     values, problems = parse_numbers(frame, "value", file=name, missing=("",))
     empty_key = frame.filter(
         pl.col("series_id").is_null()
@@ -122,4 +213,11 @@ def read(path: Path) -> list[RawRelease]:
     out = out.with_columns(
         pl.when(pl.col("status") == "").then(None).otherwise(pl.col("status")).alias("status")
     )
+    if empty_key.height:
+        # Rows without a key are reported above; without them the rest can still be checked.
+        out = out.filter(
+            (pl.col("series_id").fill_null("") != "") & (pl.col("period").fill_null("") != "")
+        )
+        if out.is_empty():
+            raise ValidationError(problems)
     return [RawRelease(frame=out, format=NAME, problems=problems)]

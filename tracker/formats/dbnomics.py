@@ -52,7 +52,7 @@ FREQUENCIES = {
     "business daily": "D",
 }
 
-_VINTAGE = re.compile(r"(?P<base>.+):(?:(?P<year>\d{4})-(?P<month>\d{2})|latest)")
+_VINTAGE = re.compile(r"(?P<base>.+):(?:(?P<year>[1-9]\d{3})-(?P<month>0[1-9]|1[0-2])|latest)")
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -104,8 +104,8 @@ def read(path: Path) -> list[RawRelease]:
             pl.DataFrame(
                 {
                     "doc": pl.Series([index] * len(periods), dtype=pl.Int64),
-                    "period": pl.Series(periods, dtype=pl.String, strict=False),
-                    "raw": pl.Series(values, dtype=pl.String, strict=False),
+                    "period": pl.Series(_texts(periods), dtype=pl.String),
+                    "raw": pl.Series(_texts(values), dtype=pl.String),
                 }
             ).with_columns(
                 pl.int_range(first_line, first_line + len(periods), dtype=pl.Int64).alias(LINE)
@@ -113,7 +113,9 @@ def read(path: Path) -> list[RawRelease]:
         )
         first_line += len(periods)
         metadata.append(meta | {"doc": index})
-    docs_frame = pl.DataFrame(metadata, infer_schema_length=None)
+    docs_frame = pl.DataFrame(metadata, infer_schema_length=None).with_columns(
+        pl.col("dataset_name", "series_name", "frequency").cast(pl.String)
+    )
     long = pl.concat(frames).join(
         docs_frame.select("doc", "series_id", "dataset_code"), on="doc", maintain_order="left"
     )
@@ -151,21 +153,43 @@ def read(path: Path) -> list[RawRelease]:
     return sorted(releases, key=lambda r: (r.published is None, r.published or datetime.min))
 
 
+def _texts(items: list[Any]) -> list[str | None]:
+    """JSON values as text: strings as they are, null as None, numbers as Python writes them
+    (``5.2``, ``inf``), anything else as JSON (a list or object is no value or period: it is
+    reported later)."""
+    return [
+        item
+        if item is None or isinstance(item, str)
+        else str(item)
+        if isinstance(item, int | float) and not isinstance(item, bool)
+        else json.dumps(item, allow_nan=True)
+        for item in items
+    ]
+
+
 def _load(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     file = path.name
     raw = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     try:
         document = json.loads(raw)
     except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
         raise FormatError(
-            problem(file, None, None, f"is not UTF-8 text (expected {EXPECTED}); download it again")
+            problem(
+                file,
+                line,
+                None,
+                f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}; expected {EXPECTED}); "
+                "download it again",
+            )
         ) from exc
     except json.JSONDecodeError as exc:
         found = raw.lstrip()[:40].decode("utf-8", "replace").splitlines()[0] if raw.strip() else ""
         what = (
             "an HTML page: the download failed; download it again"
             if found.lower().startswith(("<!doctype", "<html"))
-            else f"invalid JSON ({exc.msg} at column {exc.colno}): the file is cut short or "
+            else f"invalid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno}): the file "
+            "is cut short or "
             "not JSON; download it again"
         )
         raise FormatError(
@@ -236,9 +260,9 @@ def _doc_metadata(doc: Any, index: int, *, file: str) -> dict[str, Any]:
         "series_id": f"{doc['provider_code']}/{base}/{doc['series_code']}",
         "provider_code": str(doc["provider_code"]),
         "dataset_code": dataset,
-        "dataset_name": doc.get("dataset_name"),
-        "series_name": doc.get("series_name") or doc["series_code"],
-        "frequency": doc.get("@frequency"),
+        "dataset_name": _texts([doc.get("dataset_name")])[0],
+        "series_name": _texts([doc.get("series_name") or doc["series_code"]])[0],
+        "frequency": _texts([doc.get("@frequency")])[0],
         "indexed_at": _timestamp(doc.get("indexed_at"), label, file=file),
         "vintage": datetime(int(vintage["year"]), int(vintage["month"]), 1)
         if vintage and vintage["year"]
@@ -314,6 +338,7 @@ def _release(
     return RawRelease(
         frame=frame,
         format=NAME,
+        locator="observation",
         source=source,
         published=published,
         title=f"{provider_name or provider} {name} ({code})",

@@ -47,20 +47,21 @@ DATE_COLUMNS = ("observation_date", "DATE")
 EXPECTED = "a FRED CSV (header 'observation_date,SERIES_ID', or 'DATE,SERIES_ID' in older files)"
 HINT = "use an empty cell or '.' for a missing value"
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\b")
 _VINTAGE = re.compile(r".+_\d{8}")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]*")
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    """True for a FRED header (``DATE``/``observation_date`` + ids) followed by ISO dates."""
+    """True for a FRED header (``DATE``/``observation_date`` + ids), not ALFRED's.
+
+    The rows are not looked at: a FRED header with a bad date below it is a broken FRED file,
+    and `read` names the line.
+    """
     lines = head_lines(head)
     if not lines:
         return False
     header = [name.strip() for name in split_line(lines[0], ",")]
-    if not is_fred_header(header) or all(_VINTAGE.fullmatch(name) for name in header[1:]):
-        return False
-    return len(lines) == 1 or bool(_ISO_DATE.match(lines[1].strip()))
+    return is_fred_header(header) and not all(_VINTAGE.fullmatch(name) for name in header[1:])
 
 
 def read(path: Path) -> list[RawRelease]:

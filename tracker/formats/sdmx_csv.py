@@ -84,7 +84,7 @@ import polars as pl
 from tracker import periods
 from tracker.errors import FormatError, ValidationError, problem
 from tracker.formats import RawRelease
-from tracker.formats.values import MAX_PROBLEMS, parse_numbers
+from tracker.formats.values import MAX_PROBLEMS, parse_numbers, printable
 
 NAME = "sdmx_csv"
 
@@ -206,6 +206,7 @@ def read(path: Path) -> list[RawRelease]:
         RawRelease(
             frame=frame.drop("title"),
             format=NAME,
+            columns={"period": "TIME_PERIOD", "value": "OBS_VALUE", "status": "OBS_STATUS"},
             source=agencies[0] if len(agencies) == 1 else None,
             title="; ".join(titles) or None,
             series=series,
@@ -409,7 +410,7 @@ class _Layout:
             if column.id in by_id:
                 raise FormatError(
                     f"error: {name}:1: column '{column.id}' appears twice (positions "
-                    f"{by_id[column.id].position + 1} and {column.position + 1})"
+                    f"{by_id[column.id].position + 1} and {column.position + 1}); keep one of them"
                 )
             by_id[column.id] = column
         for single in (TIME, MEASURE, "OBS_STATUS", "UNIT_MEASURE", "UNIT_MULT"):
@@ -827,4 +828,4 @@ def _first_line(exc: Exception) -> str:
 
 def _clip(text: str | None, limit: int = 60) -> str:
     text = text or ""
-    return text if len(text) <= limit else text[:limit] + "…"
+    return printable(text if len(text) <= limit else text[:limit] + "…")

@@ -231,6 +231,8 @@ def read(path: Path) -> list[RawRelease]:
         RawRelease(
             frame=frame,
             format=NAME,
+            locator="observation",
+            columns={"period": "TIME_PERIOD", "value": "OBS_VALUE", "status": "OBS_STATUS"},
             source=agency,
             published=published,
             title=_title(message, flow),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from tracker.errors import problem
+from tracker.errors import printable, problem
 
 #: Cells that mean "published as missing" in the formats tracker reads.
 MISSING_TOKENS = ("", ".", "NA", "N/A", "#N/A", "NaN", "nan")
@@ -53,4 +53,7 @@ def parse_numbers(
 
 
 def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
+    return printable(text if len(text) <= limit else text[:limit] + "…")
+
+
+#: Control characters, and the characters `str.splitlines` breaks lines at.

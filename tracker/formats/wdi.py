@@ -10,7 +10,9 @@
     "China","CHN","GDP growth (annual %)","NY.GDP.MKTP.KD.ZG","",...,"5.19999999987174",
 
 - Recognised by the preamble's ``"Data Source"`` line; a UTF-8 BOM and the trailing empty column
-  are expected. ``"Last Updated Date"`` is the release's published date.
+  are expected. ``"Last Updated Date"`` is the release's published date. A file that starts
+  with the header (its preamble deleted in a spreadsheet) is read too, with a note: it has no
+  published date, so ``--published`` is then required.
 - The year columns are melted: one row per (country, indicator, year), period = the year
   (``2023``), frequency A.
 - **Empty cells are dropped, not emitted as NULL**: WDI leaves every year without data blank
@@ -74,9 +76,14 @@ _YEAR = re.compile(r"\d{4}")
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    """True for a WDI bulk data CSV (the ``"Data Source"`` preamble and the WDI header)."""
+    """True for a WDI bulk data CSV: the ``"Data Source"`` preamble and the WDI header, or the
+    header on the first line (a copy whose preamble was deleted: it then has no published date)."""
     lines = head_lines(head)
-    if not lines or not lines[0].startswith(('"Data Source"', "Data Source,")):
+    if not lines:
+        return False
+    if _is_header(lines[0]):
+        return True
+    if not lines[0].startswith(('"Data Source"', "Data Source,")):
         return False
     return any(_is_header(line) for line in lines[:_PREAMBLE_LINES])
 
@@ -137,7 +144,12 @@ def read(path: Path) -> list[RawRelease]:
         != "World Development Indicators"
     ):
         source = f"World Bank ({preamble['Data Source']})"
-    if published is None:
+    if published is None and index == 0:
+        notes.append(
+            f'{file}: starts with the header: the preamble ("Data Source", "Last Updated Date") '
+            "is missing, so the release is dated by --published"
+        )
+    elif published is None:
         notes.append(f'{file}: no "Last Updated Date" in the preamble: pass --published')
 
     # Read the table and melt the years.

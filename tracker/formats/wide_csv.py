@@ -6,8 +6,9 @@ This is how users, spreadsheets and frictionless data packages publish a handful
     1953-04-01,2.83                 January 2001;1,187.5;8,427.5;-7,240.0
 
 Recognised by content, conservatively: in the first rows of the file the first column must parse as
-dates and every other column as numbers, and the header must not be FRED's (``DATE`` or
-``observation_date`` followed by FRED-style ids: that file belongs to `tracker.formats.fred`).
+dates and every other column must hold numbers (a cell that is not a number is then reported by the
+reader, with its line), and the header must not be FRED's (``DATE`` or ``observation_date``
+followed by FRED-style ids: that file belongs to `tracker.formats.fred`).
 
 - Separator: ``,``, ``;``, tab or ``|``, whichever gives every sampled line the header's field
   count.
@@ -42,6 +43,7 @@ import polars as pl
 
 from tracker.errors import FormatError, ValidationError, problem
 from tracker.formats import RawRelease
+from tracker.formats.values import printable
 
 NAME = "wide_csv"
 EXPECTED = "a CSV with a date column followed by numeric columns (e.g. 'Date,Rate')"
@@ -58,6 +60,8 @@ NumberStyle = Literal["plain", "thousands", "decimal_comma"]
 _SEPARATORS = (",", ";", "\t", "|")
 _SNIFF_LINES = 20
 _HEAD_BYTES = 65536
+#: More NUL bytes than this in the first bytes: binary data, not a text file with a damaged cell.
+_STRAY_NULS = 8
 _FRED_DATE_COLUMNS = ("DATE", "observation_date")
 _FRED_ID = re.compile(r"[A-Z0-9][A-Z0-9_]*")
 _US_DECIMAL = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)\.\d+$"
@@ -108,30 +112,61 @@ def decode(data: bytes, *, file: str, expected: str) -> tuple[bytes, list[str]]:
         raise FormatError(problem(file, 1, None, f"expected {expected}, found {found}"))
     nul = data.find(b"\x00")
     if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
+        line, column = locate(data, nul)
         raise FormatError(
-            problem(file, line, None, "holds a NUL byte (binary data): the file is damaged")
+            problem(
+                file,
+                line,
+                None,
+                f"holds a NUL byte at character {column} (binary data): the file is damaged; "
+                "download or export it again",
+            )
         )
     notes = []
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # Spreadsheet exports on Windows are often cp1252: read them rather than refuse, but say so.
-        try:
-            data = data.decode("cp1252").encode("utf-8")
-        except UnicodeDecodeError:
-            line = data.count(b"\n", 0, exc.start) + 1
-            byte = data[exc.start]
+        line, column = locate(data, exc.start)
+        byte = data[exc.start]
+        if _UTF8_SEQUENCE.search(data):
+            # UTF-8 text with stray bytes of another encoding: decoding the whole file as cp1252
+            # would silently garble its UTF-8 characters, so refuse it.
             raise FormatError(
                 problem(
                     file,
                     line,
                     None,
-                    f"is not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8 CSV",
+                    f"mixes encodings: byte 0x{byte:02x} at character {column} is not UTF-8, "
+                    "but other text in the file is; save the file as UTF-8 CSV",
+                )
+            ) from exc
+        # Spreadsheet exports on Windows are often cp1252: read them rather than refuse, but say so.
+        try:
+            data = data.decode("cp1252").encode("utf-8")
+        except UnicodeDecodeError:
+            raise FormatError(
+                problem(
+                    file,
+                    line,
+                    None,
+                    f"is not UTF-8 text (byte 0x{byte:02x} at character {column}); "
+                    "save the file as UTF-8 CSV",
                 )
             ) from exc
         notes.append(f"{file}: read as Windows-1252 text (the file is not UTF-8)")
     return data, notes
+
+
+#: A valid multi-byte UTF-8 character (two to four bytes).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def locate(data: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and character (counted in bytes) of byte ``offset`` in ``data``."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
 def _found_instead(data: bytes) -> str | None:
@@ -143,7 +178,7 @@ def _found_instead(data: bytes) -> str | None:
         )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "UTF-16 text: save the file as UTF-8 CSV"
-    if b"\x00" in data[:_HEAD_BYTES]:
+    if data[:_HEAD_BYTES].count(b"\x00") > _STRAY_NULS:
         return "binary data: export the data as CSV"
     start = data[:1024].lstrip().lower()
     if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in start:
@@ -174,7 +209,10 @@ def head_lines(head: bytes) -> list[str] | None:
 
 def split_line(line: str, separator: str) -> list[str]:
     """Split one CSV line into fields, honouring quotes."""
-    return next(csv.reader([line], delimiter=separator), [])
+    try:
+        return next(csv.reader([line], delimiter=separator), [])
+    except csv.Error:  # a lone carriage return inside the line
+        return line.split(separator)
 
 
 def detect_separator(lines: Sequence[str]) -> str | None:
@@ -228,6 +266,8 @@ def read_table(
         Lines with a different number of fields than the header (truncated file, wrong
         delimiter), one problem per line.
     """
+    if not data.strip():
+        raise FormatError(problem(file, None, None, f"the file is empty (expected {expected})"))
     lines = pl.read_csv(
         data,
         has_header=False,
@@ -237,16 +277,41 @@ def read_table(
         empty_string_is_null=False,
         new_columns=["text"],
     )["text"].str.strip_chars_end("\r")
+    if lines.is_empty():
+        raise FormatError(problem(file, None, None, f"holds no text (expected {expected})"))
     header = split_line(lines[0], separator)
     if not "".join(header).strip():
         raise FormatError(
             problem(file, header_line, None, f"the header line is empty (expected {expected})")
         )
+    for name in header:
+        name = name.strip()
+        if name == "*" or (len(name) > 1 and name.startswith("^") and name.endswith("$")):
+            # Polars reads such names as patterns matching other columns.
+            raise FormatError(
+                problem(
+                    file, header_line, name,
+                    "is a pattern ('*' or '^...$'), not a column name; rename the column",
+                )
+            )  # fmt: skip
     _check_fields(lines, header, data, file=file, separator=separator, header_line=header_line)
     try:
         frame = pl.read_csv(data, separator=separator, infer_schema=False, has_header=True)
     except pl.exceptions.PolarsError as exc:
-        reason = str(exc).strip().splitlines()[0]
+        # Most often a quote that never closes: name the line where it opens.
+        odd = lines.str.count_matches('"', literal=True) % 2 == 1
+        if odd.any():
+            index = int(odd.arg_max() or 0)
+            raise FormatError(
+                problem(
+                    file,
+                    header_line + index,
+                    None,
+                    f"a quoted value opened on this line ('{_clip(lines[index])}') never "
+                    "closes; close the quote, or download the file again if it is cut short",
+                )
+            ) from exc
+        reason = printable(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
         raise FormatError(
             problem(file, None, None, f"cannot be read as CSV ({reason}); expected {expected}")
         ) from exc
@@ -370,7 +435,7 @@ def _named_columns(
 
 
 def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return printable(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 def _more(file: str, total: int) -> list[str]:
@@ -550,7 +615,9 @@ def date_expr(raw: pl.Expr, *, iso_only: bool = False) -> pl.Expr:
                 (text + "-01-01").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
             ),
         ]
-    return pl.coalesce(*parsed)
+    day = pl.coalesce(*parsed)
+    # Polars dates reach back past year 1; Python's (and tracker's periods) do not.
+    return pl.when(day.dt.year() >= 1).then(day)
 
 
 def parse_dates(
@@ -736,15 +803,14 @@ def sniff(path: Path, head: bytes) -> bool:
             number_expr(pl.col(name), style=number_style(frame[name], separator=separator))
             for name in names[1:]
         ]
+        # Every value column holds a number; a cell that is not one is the reader's to report
+        # (with its line), not a reason to call the file something else.
         checks = frame.select(
             date_expr(pl.col("0")).is_not_null().all().alias("dates"),
             *(
-                (number.is_not_null() | pl.col(name).str.strip_chars().is_in(list(MISSING)))
-                .all()
-                .alias(name)
+                number.is_not_null().any().alias(name)
                 for name, number in zip(names[1:], numbers, strict=True)
             ),
-            pl.any_horizontal(number.is_not_null().any() for number in numbers).alias("any"),
         ).row(0)
     except pl.exceptions.PolarsError:
         return False
@@ -776,6 +842,10 @@ def read(path: Path) -> list[RawRelease]:
 
     # Find the separator and read the table.
     lines = head_lines(data[:_HEAD_BYTES]) or []
+    if not lines:
+        raise FormatError(
+            problem(file, None, None, f"holds no lines of text (expected {EXPECTED})")
+        )
     separator = detect_separator(lines[:_SNIFF_LINES])
     if separator is None:
         # Let the structural check name the lines that disagree with the widest header.
