@@ -163,3 +163,13 @@ def test_period_code_macro_agrees_with_the_parser(con, frequency, code):
     start, end = periods.fit(code, frequency)
     result = con.execute("SELECT period_code(?, ?, ?)", [frequency, start, end]).fetchall()
     assert result == [(code,)]
+
+
+def test_a_value_published_as_missing_is_the_latest_version(con):
+    define(con, "X", frequency="M")
+    release(con, "2025-01-10", [("X", "2024-12", 1.0)])
+    release(con, "2025-02-10", [("X", "2024-12", None)])
+    assert con.sql("SELECT value, release_id FROM latest").fetchall() == [(None, 2)]
+    assert con.sql("SELECT value FROM asof(DATE '2025-01-31')").fetchall() == [(1.0,)]
+    assert con.sql("SELECT value FROM asof(DATE '2025-02-10')").fetchall() == [(None,)]
+    assert con.sql("SELECT value FROM first_release").fetchall() == [(1.0,)]

@@ -6,30 +6,29 @@
 -- The name is quoted because ASOF is a DuckDB keyword; callers write `FROM asof(DATE '2025-06-01')`.
 CREATE OR REPLACE MACRO "asof"(ts) AS TABLE
 WITH
-known AS (
-    SELECT o.series_id, o.period, o.period_end, o.value, o.status, o.release_id, r.published_at
-    FROM observations AS o
-    JOIN releases AS r USING (release_id)
-    WHERE r.published_at <= CAST(ts AS TIMESTAMP)
+known_releases AS (
+    SELECT release_id, published_at FROM releases WHERE published_at <= CAST(ts AS TIMESTAMP)
 ),
 newest AS (
     SELECT
-        series_id,
-        period,
-        arg_max({
-            'period_end': period_end, 'value': value, 'status': status,
-            'release_id': release_id, 'published_at': published_at
-        }, release_id) AS v
-    FROM known
-    GROUP BY series_id, period
+        o.series_id,
+        o.period,
+        max(o.release_id) AS release_id,
+        arg_max(o.period_end, o.release_id) AS period_end,
+        arg_max_null(o.value, o.release_id) AS value,
+        arg_max(o.status, o.release_id) AS status
+    FROM observations AS o
+    WHERE o.release_id IN (SELECT release_id FROM known_releases)
+    GROUP BY o.series_id, o.period
 )
 SELECT
-    CAST(series_id AS VARCHAR) AS series_id,
-    CAST(period AS DATE) AS period,
-    CAST(v.period_end AS DATE) AS period_end,
-    CAST(v.value AS DOUBLE) AS value,
-    CAST(v.status AS VARCHAR) AS status,
-    CAST(v.release_id AS BIGINT) AS release_id,
-    CAST(v.published_at AS TIMESTAMP) AS published_at
-FROM newest
-WHERE v.status <> 'deleted';
+    CAST(n.series_id AS VARCHAR) AS series_id,
+    CAST(n.period AS DATE) AS period,
+    CAST(n.period_end AS DATE) AS period_end,
+    CAST(n.value AS DOUBLE) AS value,
+    CAST(n.status AS VARCHAR) AS status,
+    CAST(n.release_id AS BIGINT) AS release_id,
+    CAST(k.published_at AS TIMESTAMP) AS published_at
+FROM newest AS n
+JOIN known_releases AS k ON k.release_id = n.release_id
+WHERE n.status <> 'deleted';

@@ -6,10 +6,10 @@ oldest AS (
     SELECT
         o.series_id,
         o.period,
-        arg_min({
-            'period_end': o.period_end, 'value': o.value, 'status': o.status,
-            'release_id': o.release_id
-        }, o.release_id) AS v
+        min(o.release_id) AS release_id,
+        arg_min(o.period_end, o.release_id) AS period_end,
+        arg_min_null(o.value, o.release_id) AS value,
+        arg_min(o.status, o.release_id) AS status
     FROM observations AS o
     WHERE o.status <> 'deleted'
     GROUP BY o.series_id, o.period
@@ -17,10 +17,10 @@ oldest AS (
 SELECT
     CAST(f.series_id AS VARCHAR) AS series_id,
     CAST(f.period AS DATE) AS period,
-    CAST(f.v.period_end AS DATE) AS period_end,
-    CAST(f.v.value AS DOUBLE) AS value,
-    CAST(f.v.status AS VARCHAR) AS status,
-    CAST(f.v.release_id AS BIGINT) AS release_id,
+    CAST(f.period_end AS DATE) AS period_end,
+    CAST(f.value AS DOUBLE) AS value,
+    CAST(f.status AS VARCHAR) AS status,
+    CAST(f.release_id AS BIGINT) AS release_id,
     CAST(r.published_at AS TIMESTAMP) AS published_at
 FROM oldest AS f
-JOIN releases AS r ON r.release_id = f.v.release_id;
+JOIN releases AS r ON r.release_id = f.release_id;
