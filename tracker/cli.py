@@ -90,10 +90,20 @@ def emit(frame: pl.DataFrame, fmt: str, output: Path | None, *, title: str | Non
     else:
         table = Table(title=title, show_lines=False, header_style="bold")
         numeric = {c for c, t in frame.schema.items() if t.is_numeric()}
-        for column in frame.columns:
-            table.add_column(column, justify="right" if column in numeric else "left")
-        for row in frame.iter_rows():
-            table.add_row(*(_cell(v) for v in row))
+        # Ids, dates and numbers keep their full width; long text (names, titles) wraps.
+        text = {"name", "title", "headline", "description", "source"}
+        rows = [[_cell(v) for v in row] for row in frame.iter_rows()]
+        for i, column in enumerate(frame.columns):
+            widest = max([len(column), *(len(r[i]) for r in rows)])
+            table.add_column(
+                column,
+                justify="right" if column in numeric else "left",
+                no_wrap=column not in text,
+                overflow="fold" if column in text else "ellipsis",
+                min_width=min(12, widest) if column in text else widest,
+            )
+        for row in rows:
+            table.add_row(*row)
         if output is None:
             out.print(table)
             return
@@ -423,9 +433,10 @@ def series_cmd(text: str | None, db_path: Path | None, fmt: str, output: Path | 
     with db.connect(db_path, read_only=True) as con:
         frame = queries.summary(con, text)
     if fmt == "table":
+        # A terminal table shows what fits; --format csv/json gives every column.
         frame = frame.select(
-            "series_id", "name", "unit", "frequency", "kind", "last_period", "last_value",
-            "change", "last_published_at", "source",
+            "series_id", "name", "last_period", "last_value", "unit", "change",
+            pl.col("last_published_at").dt.date().alias("published"),
         )  # fmt: skip
     emit(frame, fmt, output)
 
@@ -624,8 +635,9 @@ def releases(db_path: Path | None, limit: int | None, fmt: str, output: Path | N
         frame = queries.releases(con, limit=limit)
     if fmt == "table":
         frame = frame.select(
-            "release_id", "published_at", "source", "title", "rows_new", "rows_revised",
-            "rows_unchanged", "rows_deleted", "file_name",
+            "release_id", pl.col("published_at").dt.date().alias("published"), "source", "title",
+            pl.col("rows_new").alias("new"), pl.col("rows_revised").alias("revised"),
+            pl.col("rows_unchanged").alias("unchanged"), pl.col("rows_deleted").alias("deleted"),
         )  # fmt: skip
     emit(frame, fmt, output)
 
