@@ -54,6 +54,7 @@ from tracker.formats.wide_csv import (
     decode,
     duplicate_periods,
     head_lines,
+    melt_dated,
     parse_dates,
     parse_numbers,
     raise_problems,
@@ -311,17 +312,9 @@ def _vintages(
         orient="row",
     )
 
-    frame, problems = parse_dates(frame, column=date_column, file=file, iso_only=True)
-    problems += duplicate_periods(
-        frame.filter(pl.col("date").is_not_null()),
-        keys=["date"],
-        file=file,
-        column=date_column,
-        what=lambda row: f"date {row[date_column]}",
+    _, long = melt_dated(
+        frame, date_column=date_column, columns=columns, file=file, hint=HINT, iso_only=True
     )
-    long = frame.unpivot(index=[LINE, "date"], on=columns, variable_name="column", value_name="raw")
-    long, bad_values = parse_numbers(long, file=file, hint=HINT)
-    raise_problems(problems + bad_values)
     # An empty cell is "not in this vintage" (see the module docstring), never a NULL value.
     return long.filter(pl.col("value").is_not_null()).join(
         vintages, on="column", maintain_order="left"

@@ -31,12 +31,9 @@ from tracker.formats.wide_csv import (
     LINE,
     decode,
     drop_padding,
-    duplicate_periods,
     head_lines,
     is_fred_header,
-    parse_dates,
-    parse_numbers,
-    raise_problems,
+    melt_dated,
     read_table,
     series_frequencies,
     split_line,
@@ -91,17 +88,9 @@ def read(path: Path) -> list[RawRelease]:
     date_column, *ids = table.header
 
     # Parse dates and values.
-    frame, problems = parse_dates(table.frame, column=date_column, file=file, iso_only=True)
-    problems += duplicate_periods(
-        frame.filter(pl.col("date").is_not_null()),
-        keys=["date"],
-        file=file,
-        column=date_column,
-        what=lambda row: f"date {row[date_column]}",
+    _, long = melt_dated(
+        table.frame, date_column=date_column, columns=ids, file=file, hint=HINT, iso_only=True
     )
-    long = frame.unpivot(index=[LINE, "date"], on=ids, variable_name="column", value_name="raw")
-    long, bad_values = parse_numbers(long, file=file, hint=HINT)
-    raise_problems(problems + bad_values)
 
     # Build the release.
     long = long.with_columns(pl.col("column").str.to_uppercase().alias("series_id"))

@@ -810,6 +810,37 @@ def drop_padding(
     )
 
 
+def melt_dated(
+    frame: pl.DataFrame,
+    *,
+    date_column: str,
+    columns: Sequence[str],
+    file: str,
+    hint: str,
+    iso_only: bool = False,
+    styles: dict[str, NumberStyle] | None = None,
+    what: Callable[[dict], str] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A date column and one text column per series → long rows of (LINE, date, column, value).
+
+    Dates, repeated dates and numbers are all checked before anything is raised, so the user
+    sees every problem of the file at once. Returns the table with its parsed ``date`` and the
+    long rows.
+    """
+    frame, problems = parse_dates(frame, column=date_column, file=file, iso_only=iso_only)
+    problems += duplicate_periods(
+        frame.filter(pl.col("date").is_not_null()),
+        keys=["date"],
+        file=file,
+        column=date_column,
+        what=what or (lambda row: f"date {row[date_column]}"),
+    )
+    long = frame.unpivot(index=[LINE, "date"], on=columns, variable_name="column", value_name="raw")
+    long, bad_values = parse_numbers(long, file=file, hint=hint, styles=styles)
+    raise_problems(problems + bad_values)
+    return frame, long
+
+
 def raise_problems(problems: list[str]) -> None:
     """Raise one ValidationError for all problems found, if any."""
     if problems:
@@ -911,20 +942,16 @@ def read(path: Path) -> list[RawRelease]:
     _check_ids(ids, file=file)
 
     # Parse dates and values.
-    frame, problems = parse_dates(table.frame, column=date_column, file=file)
-    problems += duplicate_periods(
-        frame.filter(pl.col("date").is_not_null()),
-        keys=["date"],
+    styles = {c: number_style(table.frame[c], separator=separator) for c in columns}
+    frame, long = melt_dated(
+        table.frame,
+        date_column=date_column,
+        columns=columns,
         file=file,
-        column=date_column,
+        hint="use an empty cell for a missing value",
+        styles=styles,
         what=lambda row: f"'{row[date_column]}'",
     )
-    styles = {column: number_style(frame[column], separator=separator) for column in columns}
-    long = frame.unpivot(index=[LINE, "date"], on=columns, variable_name="column", value_name="raw")
-    long, bad_values = parse_numbers(
-        long, file=file, styles=styles, hint="use an empty cell for a missing value"
-    )
-    raise_problems(problems + bad_values)
 
     # Build the release.
     frequency = infer_frequency(frame["date"])
