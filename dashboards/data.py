@@ -472,19 +472,22 @@ ORDER BY d.series_id, {vintage}d.period
 """
 
 
-def _known(con: duckdb.DuckDBPyConnection, series_id: str, as_of: datetime | None) -> pl.DataFrame:
-    """One series (as now known or as of a time) with provenance."""
+def _known(
+    con: duckdb.DuckDBPyConnection, series_ids: str | list[str], as_of: datetime | None
+) -> pl.DataFrame:
+    """Series (as now known or as of a time) with provenance, in one query for all of them."""
+    ids = [series_ids] if isinstance(series_ids, str) else list(series_ids)
     if as_of is None:
         rel = con.sql(
             "SELECT series_id, period, period_end, value, release_id FROM latest "
-            "WHERE series_id = $id",
-            params={"id": series_id},
+            "WHERE list_contains($ids, series_id)",
+            params={"ids": ids},
         )
     else:
         rel = con.sql(
             "SELECT series_id, period, period_end, value, release_id FROM asof($ts) "
-            "WHERE series_id = $id",
-            params={"id": series_id, "ts": as_of},
+            "WHERE list_contains($ids, series_id)",
+            params={"ids": ids, "ts": as_of},
         )
     with db.registered(con, drawn=rel.pl()):
         return con.sql(_PROVENANCE_SQL.format(vintage="")).pl()
@@ -542,9 +545,19 @@ def explore(path: Path, state: ExploreState, *, max_points: int | None = MAX_POI
     """The Explorer's data for ``state``; ``max_points=None`` returns every row (the download)."""
     as_of = _ts(state.as_of)
     with reader(path) as con:
+        known = {
+            row["series_id"]: row
+            for row in con.sql(
+                "SELECT * FROM series WHERE list_contains($ids, series_id)",
+                params={"ids": list(state.series)},
+            )
+            .pl()
+            .to_dicts()
+        }
         meta = {}
         for series_id in state.series:
-            meta[series_id] = queries.require_series(con, series_id)
+            # An unknown id gets the catalogue's own error, with the ids that come close.
+            meta[series_id] = known.get(series_id) or queries.require_series(con, series_id)
             if state.freq and not state.vintages:
                 # Aggregated values span the target frequency's periods.
                 meta[series_id] = {**meta[series_id], "frequency": state.freq}
@@ -552,12 +565,10 @@ def explore(path: Path, state: ExploreState, *, max_points: int | None = MAX_POI
         frames = []
         if state.vintages and len(state.series) == 1:
             frames.append(_vintages(con, state.series[0], as_of))
+        elif plain:
+            frames.append(_known(con, state.series, as_of))
         else:
-            for series_id in state.series:
-                if plain:
-                    frames.append(_known(con, series_id, as_of))
-                else:
-                    frames.append(_derived(con, series_id, state, as_of))
+            frames.extend(_derived(con, series_id, state, as_of) for series_id in state.series)
         frame = pl.concat(frames, how="diagonal_relaxed") if frames else _empty_drawn()
         if state.start or state.end:
             frame = frame.filter(
