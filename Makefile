@@ -8,10 +8,10 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
 
-.PHONY: run test lint format bench loadtest clean help
+.PHONY: run test lint format bench loadtest screenshots clean help
 
 help:
-	@echo "make run | test | lint | format | bench | loadtest | clean"
+	@echo "make run | test | lint | format | bench | loadtest | screenshots | clean"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tracker needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -39,6 +39,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Refresh the README's screenshots (docs/screenshots/) from the browser tests.
+screenshots: $(STAMP)
+	TRACKER_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_dashboard_browser.py -q
 
 # Synthetic FRED-scale data in a temporary folder; writes docs/benchmarks.md (< 15 min on 2 cores).
 bench: $(STAMP)
