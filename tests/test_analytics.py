@@ -141,17 +141,6 @@ def test_periods_per_year_matches_python(con):
     assert db.scalar(con, "SELECT periods_per_year('irregular')") is None
 
 
-@pytest.mark.parametrize(
-    ("frequency", "code"),
-    [("A", "2025"), ("S", "2025-S2"), ("Q", "2025-Q2"), ("M", "2025-05"), ("M", "2024-01/02"),
-     ("M", "2024-12/2025-01"), ("W", "2025-W10"), ("D", "2025-05-31")],
-)  # fmt: skip
-def test_period_label_matches_python_period_codes(con, frequency, code):
-    start, end = periods.fit(code, frequency)
-    assert db.scalar(con, "SELECT period_label(?, ?, ?)", [frequency, start, end]) == code
-    assert periods.code_of(frequency, start, end) == code
-
-
 # Transforms ----------------------------------------------------------------------------------
 
 

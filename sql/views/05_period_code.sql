@@ -1,6 +1,7 @@
 -- period_code(frequency, period, period_end): scalar macro, the period as people write it; one value per call.
 -- 'A' -> 2025, 'S' -> 2025-S1, 'Q' -> 2025-Q2, 'M' -> 2025-05 (a span: 2024-01/02),
 -- 'W' -> 2025-W10 (ISO week), 'D' and 'irregular' -> 2025-05-31.
+-- Also the inverse of tracker.periods.fit: the same text as tracker.periods.code_of (tested).
 CREATE OR REPLACE MACRO period_code(frequency, period, period_end) AS
 CAST(CASE frequency
     WHEN 'A' THEN strftime(period, '%Y')

@@ -27,16 +27,16 @@ labelled AS (
             WHEN q.base_first = q.base_last THEN strftime(q.base_first, '%Y-%m-%d')
             WHEN q.base_first = period_floor('A', q.base_first)
                 AND q.base_last = period_last_day('A', q.base_first)
-            THEN period_label('A', q.base_first, q.base_last)
+            THEN period_code('A', q.base_first, q.base_last)
             WHEN q.base_first = period_floor('S', q.base_first)
                 AND q.base_last = period_last_day('S', q.base_first)
-            THEN period_label('S', q.base_first, q.base_last)
+            THEN period_code('S', q.base_first, q.base_last)
             WHEN q.base_first = period_floor('Q', q.base_first)
                 AND q.base_last = period_last_day('Q', q.base_first)
-            THEN period_label('Q', q.base_first, q.base_last)
+            THEN period_code('Q', q.base_first, q.base_last)
             WHEN q.base_first = period_floor('M', q.base_first)
                 AND q.base_last = last_day(q.base_first)
-            THEN period_label('M', q.base_first, q.base_last)
+            THEN period_code('M', q.base_first, q.base_last)
             ELSE strftime(q.base_first, '%Y-%m-%d') || ' to ' || strftime(q.base_last, '%Y-%m-%d')
         END AS range_label
     FROM request AS q
@@ -75,7 +75,7 @@ base_checked AS (
     SELECT
         k.code, k.requested_id, k.unit_kind,
         CASE
-            WHEN b.observations = 1 THEN period_label(b.frequency, b.first_day, b.last_day)
+            WHEN b.observations = 1 THEN period_code(b.frequency, b.first_day, b.last_day)
             ELSE k.range_label
         END AS base_label,
         CASE

@@ -175,7 +175,7 @@ worded AS (
                     ELSE ''
                 END
             ELSE
-                ' in ' || period_label(a.frequency, a.last_period, a.last_period_end) || '; '
+                ' in ' || period_code(a.frequency, a.last_period, a.last_period_end) || '; '
                 || CASE
                     WHEN a.streak_basis = 'value' THEN
                         CASE
