@@ -253,6 +253,12 @@ def overview_cards(
     return cards
 
 
+def _catalogue_fields(row: dict) -> dict:
+    """The Card fields that come straight from the series catalogue."""
+    names = ("series_id", "name", "unit", "unit_kind", "kind", "frequency", "source")
+    return {name: row[name] for name in names}
+
+
 def _actual_card(con: duckdb.DuckDBPyConnection, row: dict, spark_points: int) -> Card:
     spark = con.sql(
         """
@@ -279,13 +285,7 @@ def _actual_card(con: duckdb.DuckDBPyConnection, row: dict, spark_points: int) -
             label = period_label(before["period"], before["period_end"], row["frequency"])
             change_text += f" vs {label}"
     return Card(
-        series_id=row["series_id"],
-        name=row["name"],
-        unit=row["unit"],
-        unit_kind=row["unit_kind"],
-        kind=row["kind"],
-        frequency=row["frequency"],
-        source=row["source"],
+        **_catalogue_fields(row),
         period=period,
         period_text=period_text,
         value=row["last_value"],
@@ -313,13 +313,7 @@ def _forecast_card(con: duckdb.DuckDBPyConnection, row: dict, target: int) -> Ca
         before = evolution.row(-2, named=True)
         change_text += f" vs {MONTHS[before['period'].month - 1]} {before['period'].year} outlook"
     return Card(
-        series_id=row["series_id"],
-        name=row["name"],
-        unit=row["unit"],
-        unit_kind=row["unit_kind"],
-        kind=row["kind"],
-        frequency=row["frequency"],
-        source=row["source"],
+        **_catalogue_fields(row),
         period=date(target, 1, 1),
         period_text=f"{target} forecast",
         value=last["value"] if last else None,
