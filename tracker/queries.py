@@ -72,13 +72,6 @@ def series(
     ).pl()
 
 
-def asof(con: duckdb.DuckDBPyConnection, as_of: Moment) -> pl.DataFrame:
-    """Every series as known at ``as_of``."""
-    return con.sql(
-        "SELECT * FROM asof($ts) ORDER BY series_id, period", params={"ts": _ts(as_of)}
-    ).pl()
-
-
 def vintages(con: duckdb.DuckDBPyConnection, series_id: str) -> pl.DataFrame:
     """Every version of every observation of a series, oldest release first."""
     require_series(con, series_id)

@@ -148,13 +148,8 @@ def load_seed(con: duckdb.DuckDBPyConnection, data_dir: Path | None = None) -> S
     data_dir = data_dir or paths.DATA_DIR
     result = SeedResult()
     catalogue = read_catalogue(data_dir / "series.csv")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with db.transaction(con):
         result.series_added, _ = upsert_series(con, catalogue)
         result.events_added = load_events(con, data_dir / "events.csv")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     result.releases = append_releases(con, seed_releases(data_dir), ReleaseMeta())
     return result
