@@ -8,7 +8,6 @@ guards' errors into `TransformError`.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 import duckdb
@@ -104,17 +103,13 @@ def allowed_transforms(
     return result
 
 
-# Errors raised by the SQL guards (DuckDB's error() function) arrive as InvalidInputException.
-_DUCKDB_PREFIX = re.compile(r"^Invalid Input Error:\s*")
-
-
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pl.DataFrame:
     """Run an analytics query; a guard's SQL error becomes a `TransformError` with its text."""
     try:
         return con.sql(sql, params=params).pl()
     except duckdb.InvalidInputException as exc:
-        text = str(exc).strip().splitlines()[0]
-        raise TransformError(_DUCKDB_PREFIX.sub("", text)) from None
+        # The SQL guards (DuckDB's error() function) arrive as InvalidInputException.
+        raise TransformError(db.error_text(exc)) from None
 
 
 def _moment(as_of: Moment | None) -> datetime | None:

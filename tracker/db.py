@@ -104,7 +104,7 @@ def connect(
                     "right --db, or create a new store with `tracker init --db NEW_PATH`"
                 ) from exc
             raise StoreError(
-                f"error: cannot open store {db_path}: {_first_line(exc)} "
+                f"error: cannot open store {db_path}: {error_text(exc)} "
                 "(check the path and its permissions, or pass --db)"
             ) from exc
         except duckdb.Error as exc:
@@ -142,15 +142,18 @@ def transaction(
             con.execute("ROLLBACK")
         if isinstance(exc, (duckdb.IOException, duckdb.TransactionException)):
             raise StoreError(
-                f"error: the store could not be written ({_first_line(exc)}); nothing was "
+                f"error: the store could not be written ({error_text(exc)}); nothing was "
                 "changed (free disk space, or put the store somewhere writable with --db)"
             ) from exc
         raise
 
 
-def _first_line(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
+    """The first line of a DuckDB error, for a user. ``error()`` raised by tracker's own macros
+    (the unit guard) arrives as "Invalid Input Error: …" and reads best without the prefix."""
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return first.removeprefix("Invalid Input Error: ")
 
 
 def applied_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:

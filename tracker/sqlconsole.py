@@ -36,7 +36,7 @@ def check_statements(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as exc:
-        raise QueryError(f"error: {_first_line(exc)}") from None
+        raise QueryError(f"error: {db.error_text(exc)}") from None
     if not statements:
         raise QueryError("error: the query is empty (write a SELECT, e.g. SELECT * FROM latest)")
     if len(statements) > 1:
@@ -50,12 +50,6 @@ def check_statements(con: duckdb.DuckDBPyConnection, sql: str) -> None:
             f"error: {name} statements are not allowed here: the console is read-only "
             "(write a SELECT; to add data use `tracker append`)"
         )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0]
-    # error() raised by tracker's own macros (e.g. the unit guard) reads best without the prefix.
-    return text.removeprefix("Invalid Input Error: ")
 
 
 def run(
@@ -107,7 +101,7 @@ def run(
                     f"error: the query ran longer than {timeout:g} s and was stopped "
                     "(add a WHERE on series_id or period, or a LIMIT)"
                 ) from None
-            raise QueryError(f"error: {_first_line(exc)}") from None
+            raise QueryError(f"error: {db.error_text(exc)}") from None
         finally:
             if timer is not None:
                 timer.cancel()
