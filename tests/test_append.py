@@ -246,3 +246,79 @@ def test_define_cannot_change_the_frequency_of_a_series_with_data(trade):
         "(define a new series id for the new frequency)\n"
     )
     assert content(trade) == before
+
+
+# Checksum: what makes two releases "the same" ---------------------------------------------------
+
+
+def _valid(rows: list[tuple[str, str, float | None, str]]):
+    """A validated release frame (the shape `append.checksum` hashes)."""
+    import polars as pl
+
+    from tracker import periods
+
+    spans = [periods.fit(code, "M") for _, code, _, _ in rows]
+    return pl.DataFrame(
+        {
+            "series_id": [r[0] for r in rows],
+            "period": [s for s, _ in spans],
+            "period_end": [e for _, e in spans],
+            "value": [r[2] for r in rows],
+            "status": [r[3] for r in rows],
+        },
+        schema_overrides={"value": pl.Float64},
+    )
+
+
+def test_checksum_is_order_free_and_sees_every_field():
+    from datetime import datetime
+
+    from tracker.append import checksum
+
+    june = datetime(2025, 6, 9)
+    rows = [("A", "2025-04", 8.1, "actual"), ("A", "2025-05", 4.8, "actual"),
+            ("B", "2025-05", None, "actual")]  # fmt: skip
+    base = checksum(_valid(rows), june)
+    assert base.startswith("sha256v2:") and len(base) == len("sha256v2:") + 64
+    assert checksum(_valid(rows[::-1]), june) == base
+    # Float noise is not a change; anything an agency could publish is.
+    noisy, exact = ("A", "2025-04", 0.1 + 0.2, "actual"), ("A", "2025-04", 0.3, "actual")
+    assert 0.1 + 0.2 != 0.3
+    assert checksum(_valid([noisy, *rows[1:]]), june) == checksum(_valid([exact, *rows[1:]]), june)
+    changed = [
+        [("A", "2025-04", 8.2, "actual"), *rows[1:]],  # a value
+        [("A", "2025-04", 8.1, "estimate"), *rows[1:]],  # a status
+        [rows[0], ("A", "2025-06", 4.8, "actual"), rows[2]],  # a period
+        [rows[0], ("C", "2025-05", 4.8, "actual"), rows[2]],  # a series
+        [*rows[:2], ("B", "2025-05", 0.0, "actual")],  # missing is not zero
+        rows[:2],  # a row fewer
+    ]
+    digests = {checksum(_valid(other), june) for other in changed}
+    assert base not in digests and len(digests) == len(changed)
+    assert checksum(_valid(rows), datetime(2025, 6, 10)) != base
+
+
+def test_releases_appended_with_the_older_checksum_are_still_recognised(trade, tmp_path):
+    """A store written before the current checksum keeps its ``sha256:`` digests: appending
+    the same release again must still be a no-op, not a second vintage."""
+    path = write(tmp_path, "may.csv", GOOD)
+    args = ["--db", str(trade), "--source", "GAC", "--published", "2025-06-09"]
+    assert run("append", str(path), *args).exit_code == 0
+    from tracker import append as appending
+    from tracker import formats
+
+    with db.connect(trade) as con:
+        raw = formats.read(path)[0]
+        series = appending.known_series(con)
+        frame, problems = appending.validate(raw, series, "may.csv")
+        assert problems == []
+        published = appending.parse_published("2025-06-09")
+        old = appending.legacy_checksum(frame, published)
+        assert old.startswith("sha256:") and old != appending.checksum(frame, published)
+        con.execute("UPDATE releases SET checksum = ? WHERE release_id = 2", [old])
+    before = content(trade)
+    again = run("append", str(path), *args)
+    assert again.stdout == (
+        "may.csv: already in the store as release 2 (same content); nothing appended\n"
+    )
+    assert content(trade) == before

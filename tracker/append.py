@@ -170,7 +170,29 @@ def _series_to_register(
             )
         notes.append(note)
     frame = pl.DataFrame(rows, schema=_SERIES_SCHEMA) if rows else None
+    if len(notes) > MAX_NOTES:
+        notes = [_registered_note(rows)]
     return frame, notes, problems
+
+
+#: Above this many series registered by one file, one summary note replaces a note each.
+MAX_NOTES = 10
+
+
+def _registered_note(rows: list[dict]) -> str:
+    """One note for many registered series (a FRED download can hold thousands)."""
+    by_frequency: dict[str, int] = {}
+    for row in rows:
+        by_frequency[row["frequency"]] = by_frequency.get(row["frequency"], 0) + 1
+    counts = ", ".join(
+        f"{n:,} {periods.FREQUENCY_NAMES[f]}" for f, n in sorted(by_frequency.items())
+    )
+    shown = ", ".join(row["series_id"] for row in rows[:5])
+    return (
+        f"registered {len(rows):,} new series ({counts}): {shown} and {len(rows) - 5:,} more "
+        "(tracker series lists them; set units with tracker define ID --unit ... "
+        "--unit-kind ... --replace, or many at once with tracker define --from-csv)"
+    )
 
 
 _SERIES_SCHEMA = {
@@ -287,10 +309,10 @@ def _fit_periods(
     frame: pl.DataFrame, frequencies: dict[str, str], file_name: str, report: Reporter
 ) -> tuple[pl.DataFrame, list[str]]:
     """Add ``period`` (DATE start) and ``period_end`` checked against each series' frequency."""
-    pairs = frame.select(
-        pl.col("period").alias("code"),
-        pl.col("series_id").replace_strict(frequencies, default=None).alias("frequency"),
-    ).unique()
+    frame = frame.with_columns(
+        pl.col("series_id").replace_strict(frequencies, default=None).alias("frequency")
+    )
+    pairs = frame.select(pl.col("period").alias("code"), "frequency").unique()
     starts, ends, errors = [], [], []
     for code, frequency in pairs.iter_rows():
         try:
@@ -307,18 +329,23 @@ def _fit_periods(
         pl.Series("end", ends, dtype=pl.Date),
         pl.Series("error", errors, dtype=pl.String),
     )
-    joined = frame.with_columns(
-        pl.col("series_id").replace_strict(frequencies, default=None).alias("frequency")
-    ).join(table, left_on=["period", "frequency"], right_on=["code", "frequency"], how="left")
-    bad = joined.filter(pl.col("error").is_not_null()).sort("line")
+    # Join only the key columns and add the result: a join of the whole frame would copy it.
+    fitted = (
+        frame.select(pl.col("period").alias("code"), "frequency")
+        .join(table, on=["code", "frequency"], how="left", maintain_order="left")
+        .select("start", "end", "error")
+    )
+    error = fitted["error"]
+    bad = frame.filter(error.is_not_null()).with_columns(error.filter(error.is_not_null()))
+    bad = bad.sort("line")
     problems = [
         report(r["line"], "period", f"{r['error']} for series {r['series_id']}")
         for r in bad.head(MAX_PROBLEMS).iter_rows(named=True)
     ]
     if bad.height > MAX_PROBLEMS:
         problems.append(f"error: {file_name}: … and {bad.height - MAX_PROBLEMS} more bad periods")
-    out = joined.drop("period", "error", "frequency").rename(
-        {"start": "period", "end": "period_end"}
+    out = frame.drop("frequency").with_columns(
+        fitted["start"].alias("period"), fitted["end"].alias("period_end")
     )
     return out, problems
 
@@ -367,8 +394,14 @@ def validate(
     frame, period_problems = _fit_periods(frame, frequencies, file_name, report)
     problems.extend(period_problems)
 
-    # Duplicate (series, period) within the file (the cheap count first: duplicates are rare).
-    has_duplicates = frame.select("series_id", "period").n_unique() < frame.height
+    # Duplicate (series, period) within the file. Sorted, a duplicate is a row equal to the
+    # one before it: a cheap check, and the sorted frame is what the checksum hashes and the
+    # store keeps (physical order is what makes as-of reads fast).
+    frame = frame.sort("series_id", "period", "line")
+    same_key = (pl.col("series_id") == pl.col("series_id").shift(1)) & (
+        pl.col("period") == pl.col("period").shift(1)
+    )
+    has_duplicates = frame.select(same_key.any()).item() if frame.height > 1 else False
     if not period_problems and has_duplicates:
         dupes = (
             frame.group_by("series_id", "period")
@@ -409,18 +442,54 @@ def _line_of(text: str) -> int:
         return 0
 
 
+#: Prefix of the checksum `checksum` computes; releases appended before it carry
+#: `legacy_checksum`'s plain ``sha256:`` digests.
+CHECKSUM_PREFIX = "sha256v2:"
+
+
 def checksum(frame: pl.DataFrame, published: datetime) -> str:
     """Hash of the normalised content and its publication time, rows in any order.
 
     The publication time is part of it because an agency may re-publish identical numbers
     (the IMF's April and October 2024 outlooks both said 3.2 for 2025): that is a new vintage
     confirming the old one, not the same release twice.
+
+    The rows are hashed column by column in (series_id, period) order (unique within a valid
+    release): series ids and statuses as runs of equal values (sorted, a few thousand runs per
+    million rows), periods as day numbers, values rounded to 12 significant digits (beyond what
+    agencies publish, above float noise such as 0.1 + 0.2) as IEEE doubles, missing as NaN.
     """
+    body = frame.select(
+        "series_id",
+        pl.col("period").cast(pl.Int32),
+        pl.col("period_end").cast(pl.Int32),
+        pl.col("value").round_sig_figs(12).fill_null(float("nan")),
+        "status",
+    )
+    previous_id, previous_period = pl.col("series_id").shift(1), pl.col("period").shift(1)
+    in_order = (pl.col("series_id") > previous_id) | (
+        (pl.col("series_id") == previous_id) & (pl.col("period") > previous_period)
+    )
+    if not body.select(in_order.fill_null(True).all()).item():  # `validate` sorts: no copy
+        body = body.sort("series_id", "period")
+    digest = hashlib.sha256(published.isoformat().encode() + b"\n")
+    digest.update(f"{body.height}\n".encode())
+    for name in ("series_id", "status"):
+        runs = body.select(pl.col(name).rle()).unnest(name)
+        for length, value in runs.iter_rows():
+            digest.update(f"{length}\x1f{value}\x1e".encode())
+    for name in ("period", "period_end", "value"):
+        # Fixed-width little-endian numbers without nulls: one Arrow data buffer each.
+        digest.update(body[name].to_arrow().buffers()[1])
+    return CHECKSUM_PREFIX + digest.hexdigest()
+
+
+def legacy_checksum(frame: pl.DataFrame, published: datetime) -> str:
+    """The checksum of releases appended by tracker before `CHECKSUM_PREFIX` (CSV text)."""
     body = frame.select(
         "series_id",
         pl.col("period").cast(pl.String),
         pl.col("period_end").cast(pl.String),
-        # 12 significant digits: beyond what agencies publish, above float noise (0.1 + 0.2).
         pl.col("value").round_sig_figs(12).cast(pl.String),
         "status",
     ).sort("series_id", "period", "status")
@@ -429,9 +498,23 @@ def checksum(frame: pl.DataFrame, published: datetime) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+def _duplicate_of(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, published: datetime):
+    """(checksum, id of a release with the same content and publication time or None)."""
+    digests = [checksum(frame, published)]
+    if db.scalar(con, "SELECT count(*) FROM releases WHERE checksum LIKE 'sha256:%'"):
+        digests.append(legacy_checksum(frame, published))
+    existing = db.scalar(
+        con,
+        "SELECT min(release_id) FROM releases WHERE list_contains(?, checksum)",
+        [digests],
+    )
+    return digests[0], existing
+
+
 # Diff and write ------------------------------------------------------------------------------
 
 _DIFF_SQL = """
+CREATE OR REPLACE TEMP TABLE diffed AS
 WITH
 touched AS (SELECT DISTINCT series_id FROM incoming),
 current AS (
@@ -455,30 +538,50 @@ SELECT
     END AS change
 FROM incoming AS i
 LEFT JOIN current AS c USING (series_id, period)
-ORDER BY i.series_id, i.period
+"""
+
+#: What a release stores: what it adds or changes, and forecast vintages whole (a forecast
+#: that a new outlook confirms is a data point of the forecast's evolution, unlike an unchanged
+#: actual, which is just a repeat). Sorted by (series_id, period): physical order is what
+#: makes as-of reads fast.
+_INSERT_SQL = """
+INSERT INTO observations (series_id, period, period_end, value, status, release_id, note)
+SELECT d.series_id, d.period, d.period_end, d.value, d.status, $release_id, d.note
+FROM diffed AS d
+WHERE d.change <> 'unchanged'
+   OR (d.status <> 'deleted'
+       AND d.series_id IN (SELECT series_id FROM series WHERE kind = 'forecast'))
+ORDER BY d.series_id, d.period
 """
 
 
-def _diff(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.DataFrame:
-    incoming = frame.select("series_id", "period", "period_end", "value", "status", "note")
-    with db.registered(con, incoming=incoming):
-        return con.sql(_DIFF_SQL, params={"tol": TOLERANCE}).pl()
+def _diff(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Diff the registered ``incoming`` rows against the store into the temporary table
+    ``diffed``; return the count of rows per change (new, revised, unchanged, deleted)."""
+    con.execute(_DIFF_SQL, {"tol": TOLERANCE})
+    return dict(con.execute("SELECT change, count(*) FROM diffed GROUP BY change").fetchall())
+
+
+def _changes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The rows of ``diffed`` that add or change something, in (series_id, period) order."""
+    return con.sql(
+        "SELECT * FROM diffed WHERE change <> 'unchanged' ORDER BY series_id, period"
+    ).pl()
 
 
 def _order_problem(
-    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, published: datetime, file_name: str
+    con: duckdb.DuckDBPyConnection, published: datetime, file_name: str
 ) -> str | None:
-    with db.registered(con, touched=frame.select(pl.col("series_id").unique())):
-        row = db.one(
-            con,
-            """
-            SELECT o.series_id, r.release_id, r.published_at
-            FROM observations AS o JOIN releases AS r USING (release_id)
-            WHERE o.series_id IN (SELECT series_id FROM touched) AND r.published_at > ?
-            ORDER BY r.published_at DESC LIMIT 1
-            """,
-            [published],
-        )
+    row = db.one(
+        con,
+        """
+        SELECT o.series_id, r.release_id, r.published_at
+        FROM observations AS o JOIN releases AS r USING (release_id)
+        WHERE o.series_id IN (SELECT DISTINCT series_id FROM incoming) AND r.published_at > ?
+        ORDER BY r.published_at DESC LIMIT 1
+        """,
+        [published],
+    )
     if row is None:
         return None
     series_id, release_id, later = row
@@ -545,7 +648,9 @@ def append_releases(
         for index, (raw, file_name) in enumerate(releases):
             base = index / total
             say(f"validating {file_name}", base)
-            results.append(_append_one(con, raw, meta, file_name, say, base, 1 / total))
+            results.append(
+                _append_one(con, raw, meta, file_name, say, base, 1 / total, dry_run=dry_run)
+            )
     for result in results:
         result.dry_run = dry_run
         if dry_run:
@@ -562,6 +667,8 @@ def _append_one(
     say: Progress,
     base: float,
     share: float,
+    *,
+    dry_run: bool = False,
 ) -> AppendResult:
     source, published = _resolve_meta(raw, meta, file_name)
     title = meta.title or raw.title
@@ -600,34 +707,26 @@ def _append_one(
         raise ValidationError(problems)
     say(f"diffing {file_name}", base + share * 0.4)
 
-    digest = checksum(frame, published)
-    existing = db.one(
-        con, "SELECT release_id FROM releases WHERE checksum = ? ORDER BY release_id", [digest]
-    )
-    if existing:
-        result.duplicate_of = existing[0]
+    digest, existing = _duplicate_of(con, frame, published)
+    if existing is not None:
+        result.duplicate_of = existing
         result.unchanged = frame.height
         return result
-    order = _order_problem(con, frame, published, file_name)
-    if order:
-        raise ReleaseError(order)
 
-    diff = _diff(con, frame)
-    counts = diff["change"].value_counts()
-    count = dict(zip(counts["change"], counts["count"], strict=True))
+    incoming = frame.select("series_id", "period", "period_end", "value", "status", "note")
+    with db.registered(con, incoming=incoming):
+        order = _order_problem(con, published, file_name)
+        if order:
+            raise ReleaseError(order)
+        count = _diff(con)
+    # The rows live on in DuckDB (``diffed``): let Python free its copies before the insert.
+    del known, frame, incoming
     result.new = count.get("new", 0)
     result.revised = count.get("revised", 0)
     result.deleted = count.get("deleted", 0)
     result.unchanged = count.get("unchanged", 0)
-    # The diff comes sorted by (series_id, period): the order the rows are stored in.
-    result.changes = diff.filter(pl.col("change") != "unchanged")
-    # Forecast vintages are stored whole: a forecast that a new outlook confirms is a data
-    # point of the forecast's evolution, unlike an unchanged actual, which is just a repeat.
-    forecasts = series.filter(pl.col("kind") == "forecast")["series_id"]
-    stored = diff.filter(
-        (pl.col("change") != "unchanged")
-        | (pl.col("series_id").is_in(forecasts.implode()) & (pl.col("status") != "deleted"))
-    )
+    # Only a dry run shows the changed rows; a real append need not carry them back to Python.
+    result.changes = _changes(con) if dry_run else None
 
     say(f"writing {file_name}", base + share * 0.7)
     release_id = db.scalar(con, "SELECT nextval('release_id_seq')")
@@ -642,17 +741,8 @@ def _append_one(
             result.new, result.revised, result.unchanged, result.deleted,
         ],
     )  # fmt: skip
-    # Insert sorted by (series_id, period): physical order is what makes as-of reads fast.
-    with db.registered(con, changes=stored):
-        con.execute(
-            """
-            INSERT INTO observations
-                (series_id, period, period_end, value, status, release_id, note)
-            SELECT series_id, period, period_end, value, status, ?, note
-            FROM changes
-            """,
-            [release_id],
-        )
+    con.execute(_INSERT_SQL, {"release_id": release_id})
+    con.execute("DROP TABLE diffed")
     result.release_id = release_id
     return result
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -276,6 +277,10 @@ def reader(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection
         con.close()
 
 
+#: DuckDB's memory limit for writers (appends, compaction); ``$TRACKER_MEMORY_LIMIT`` overrides.
+WRITE_MEMORY_LIMIT = "750MB"
+
+
 @contextmanager
 def writer(
     path: str | Path | None = None, *, migrate_first: bool = True
@@ -290,6 +295,16 @@ def writer(
     db_path = resolve(path)
     con = connect(db_path)
     try:
+        # Past this, DuckDB spills to ``<store>.tmp`` instead of growing: a 10-million-row
+        # append then stays near 2 GB in all (Polars holds the release too).
+        limit = os.environ.get("TRACKER_MEMORY_LIMIT", WRITE_MEMORY_LIMIT)
+        try:
+            con.execute(f"SET memory_limit = '{limit}'")
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"error: TRACKER_MEMORY_LIMIT '{limit}' is not a memory size "
+                "(use e.g. 750MB or 4GB)"
+            ) from exc
         if migrate_first:
             ensure_schema(con)
         yield con

@@ -69,7 +69,11 @@ def _read_table(path: Path, kind: str) -> pl.DataFrame:
             frame = pl.read_parquet(path)
         else:
             frame = pl.read_ndjson(path, infer_schema_length=None)
-        frame = frame.with_columns(pl.all().cast(pl.String))
+        # Every column as text, except a numeric value column, which needs no parsing.
+        frame = frame.with_columns(
+            pl.col(c).cast(pl.Float64 if _numeric_value(c, t) else pl.String)
+            for c, t in frame.schema.items()
+        )
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         where = _bad_json_line(path) if kind == "jsonl" else None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -85,6 +89,10 @@ def _read_table(path: Path, kind: str) -> pl.DataFrame:
     frame = _lower_names(frame, frame.columns, name=name, where=None)
     # JSON lines and Parquet rows count from 1.
     return frame.with_row_index("line", offset=1).with_columns(pl.col("line").cast(pl.Int64))
+
+
+def _numeric_value(column: str, dtype: pl.DataType) -> bool:
+    return column.strip().lower() == "value" and dtype.is_numeric()
 
 
 def _lower_names(
@@ -185,11 +193,13 @@ def read(path: Path) -> list[RawRelease]:
             "series_id,period,value and optionally status,note)"
         )
     values, problems = parse_numbers(frame, "value", file=name, missing=("",))
+    # Strip the keys once (a release can hold millions of rows).
+    frame = frame.with_columns(pl.col("series_id", "period").str.strip_chars())
     empty_key = frame.filter(
         pl.col("series_id").is_null()
-        | (pl.col("series_id").str.strip_chars() == "")
+        | (pl.col("series_id") == "")
         | pl.col("period").is_null()
-        | (pl.col("period").str.strip_chars() == "")
+        | (pl.col("period") == "")
     )
     for row in empty_key.head(20).iter_rows(named=True):
         column = "series_id" if not (row["series_id"] or "").strip() else "period"
@@ -199,8 +209,8 @@ def read(path: Path) -> list[RawRelease]:
             )
         )
     out = frame.select(
-        pl.col("series_id").str.strip_chars(),
-        pl.col("period").str.strip_chars(),
+        "series_id",
+        "period",
         values.alias("value"),
         (
             pl.col("status").str.strip_chars().str.to_lowercase()

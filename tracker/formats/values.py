@@ -26,18 +26,26 @@ def parse_numbers(
     Missing tokens become null. Text that is not a number, and numbers that are not finite
     (``inf``, ``1e400``), are problems naming the file, line, column and value.
     """
-    text = frame[column].cast(pl.String).str.strip_chars()
-    is_missing = text.is_null() | text.is_in(list(missing))
-    values = pl.when(is_missing).then(None).otherwise(text).cast(pl.Float64, strict=False)
-    parsed = frame.select(
-        text.alias("text"),
-        values.alias("value"),
-        is_missing.alias("missing"),
-        pl.col(line_column).alias("line"),
-    )
-    bad = parsed.filter(
-        ~pl.col("missing") & (pl.col("value").is_null() | ~pl.col("value").is_finite())
-    )
+    if frame[column].dtype.is_numeric():
+        # Read as numbers already (Parquet, JSON): only infinities and NaN can be wrong.
+        parsed = frame.select(
+            pl.col(column).cast(pl.Float64).alias("value"), pl.col(line_column).alias("line")
+        )
+        bad = parsed.filter(pl.col("value").is_not_null() & ~pl.col("value").is_finite())
+        bad = bad.with_columns(pl.col("value").cast(pl.String).alias("text"))
+    else:
+        text = frame[column].cast(pl.String).str.strip_chars()
+        is_missing = text.is_null() | text.is_in(list(missing))
+        values = pl.when(is_missing).then(None).otherwise(text).cast(pl.Float64, strict=False)
+        parsed = frame.select(
+            text.alias("text"),
+            values.alias("value"),
+            is_missing.alias("missing"),
+            pl.col(line_column).alias("line"),
+        )
+        bad = parsed.filter(
+            ~pl.col("missing") & (pl.col("value").is_null() | ~pl.col("value").is_finite())
+        )
     problems = []
     for row in bad.head(MAX_PROBLEMS).iter_rows(named=True):
         why = "is not a finite number" if row["value"] is not None else "is not a number"
