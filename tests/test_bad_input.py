@@ -288,3 +288,15 @@ def test_a_weekly_series_at_the_end_of_time(tmp_path, seeded, unchanged):
     assert result.exit_code == 1
     assert result.stderr.startswith("error: weekly.csv:4: column 'period': '9999-12-27' ")
     unchanged()
+
+
+def test_problems_sort_by_the_line_they_name_not_by_their_text():
+    """A file name holding ': ' or digits must not change the order of its problems."""
+    from tracker.errors import line_of, printable, problem
+
+    lines = [problem("a: 12.csv", n, "value", "'x' is not a number") for n in (30, 4, 12)]
+    lines.append(problem("a: 12.csv", None, None, "… and 3 more"))
+    lines.append(problem("b.xml", 7, None, "bad\ncell", locator="observation"))
+    ordered = sorted((printable(text) for text in lines), key=line_of)
+    assert [line_of(text) for text in ordered] == [0, 4, 7, 12, 30]
+    assert ordered[2] == "error: b.xml: observation 7: bad\\ncell"

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 from tracker import db, periods
-from tracker.errors import ReleaseError, SeriesError, ValidationError, problem
+from tracker.errors import ReleaseError, SeriesError, ValidationError, line_of, problem
 from tracker.formats import RawRelease, conform
 
 STATUSES = ("actual", "estimate", "provisional", "forecast", "deleted")
@@ -417,7 +417,7 @@ def validate(
                     f"(first on line {first}; a release holds one value per series and period)",
                 )
             )  # fmt: skip
-    problems.sort(key=_line_of)
+    problems.sort(key=line_of)
     return frame, problems
 
 
@@ -432,14 +432,6 @@ def _reporter(raw: RawRelease, file_name: str) -> Reporter:
         return problem(file_name, line, name, text, locator=raw.locator)
 
     return report
-
-
-def _line_of(text: str) -> int:
-    head = text.split(": ", 2)[1] if text.count(": ") >= 2 else ""
-    try:
-        return int(head.rsplit(":", 1)[-1])
-    except ValueError:
-        return 0
 
 
 #: Prefix of the checksum `checksum` computes; releases appended before it carry
@@ -700,7 +692,7 @@ def _append_one(
     frame, row_problems = validate(replace(raw, frame=known), series, file_name)
     problems.extend(row_problems)
     if problems:
-        problems.sort(key=_line_of)
+        problems.sort(key=line_of)
         if len(problems) > MAX_PROBLEMS:
             extra = len(problems) - MAX_PROBLEMS
             problems = [*problems[:MAX_PROBLEMS], f"error: {file_name}: … and {extra} more"]

@@ -57,12 +57,29 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 
 def printable(text: str) -> str:
     """``text`` with control characters escaped (``\\n``, ``\\x00``): a problem stays one line."""
-    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], text)
+    escaped = _CONTROL.sub(lambda m: repr(m[0])[1:-1], text)
+    return Problem(escaped, text.line) if isinstance(text, Problem) else escaped
+
+
+class Problem(str):
+    """One problem line (see `problem`) that knows the line or observation it points to."""
+
+    line: int | None
+
+    def __new__(cls, text: str, line: int | None = None) -> Problem:
+        self = super().__new__(cls, text)
+        self.line = line
+        return self
+
+
+def line_of(text: str) -> int:
+    """Sort key of a problem line: its line or observation, 0 for file-wide problems."""
+    return getattr(text, "line", None) or 0
 
 
 def problem(
     file: str, line: int | None, column: str | None, text: str, *, locator: str = "line"
-) -> str:
+) -> Problem:
     """Format one problem line: ``error: FILE:LINE: column 'C': TEXT``.
 
     ``locator="observation"`` for formats without meaningful lines (XML, JSON):
@@ -76,4 +93,4 @@ def problem(
     else:
         where = f"{file}: {locator} {line}:"
     col = f" column '{printable(column)}':" if column else ""
-    return f"error: {where}{col} {printable(text)}"
+    return Problem(f"error: {where}{col} {printable(text)}", line)
