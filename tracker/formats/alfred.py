@@ -49,7 +49,7 @@ import polars as pl
 from tracker.errors import FormatError, problem
 from tracker.formats import RawRelease
 from tracker.formats.fred import DATE_COLUMNS
-from tracker.formats.wide_csv import (
+from tracker.formats.tabular import (
     LINE,
     decode,
     duplicate_periods,

@@ -16,8 +16,8 @@ import polars as pl
 
 from tracker.errors import FormatError, ValidationError, problem
 from tracker.formats import RawRelease
+from tracker.formats.tabular import LINE, locate, read_table, split_line
 from tracker.formats.values import parse_numbers
-from tracker.formats.wide_csv import LINE, locate, read_table, split_line
 
 NAME = "canonical"
 REQUIRED = ("series_id", "period", "value")

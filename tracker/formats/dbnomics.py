@@ -36,7 +36,7 @@ import polars as pl
 
 from tracker.errors import FormatError, problem
 from tracker.formats import RawRelease
-from tracker.formats.wide_csv import LINE, duplicate_periods, parse_numbers, raise_problems
+from tracker.formats.tabular import LINE, duplicate_periods, parse_numbers, raise_problems
 
 NAME = "dbnomics"
 EXPECTED = 'a DBnomics API v22 series response ({"series": {"docs": [...]}} with observations)'

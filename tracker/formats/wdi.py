@@ -40,7 +40,7 @@ import polars as pl
 
 from tracker.errors import FormatError, problem
 from tracker.formats import RawRelease
-from tracker.formats.wide_csv import (
+from tracker.formats.tabular import (
     LINE,
     decode,
     duplicate_periods,
