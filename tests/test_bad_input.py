@@ -144,8 +144,7 @@ def test_the_console_script_refuses_it_too(name, seeded, unchanged):
 # Made at test time ---------------------------------------------------------------------------
 
 MILLION = "x" * 1_000_000
-CLIPPED = "x" * 60 + "…"  # tracker.formats.values clips at 60 characters
-CLIPPED_CSV = "x" * 57 + "..."  # the FRED/wide CSV helpers clip at 57 + "..."
+CLIPPED = "x" * 60 + "…"  # tracker.errors.clip keeps 60 characters, for every format
 
 
 @pytest.mark.parametrize(
@@ -159,12 +158,12 @@ CLIPPED_CSV = "x" * 57 + "..."  # the FRED/wide CSV helpers clip at 57 + "..."
         (
             "huge_fred.csv",
             f"observation_date,IMPCH\n2019-01-01,{MILLION}\n2019-02-01,1.5\n",
-            f"error: huge_fred.csv:2: column 'IMPCH': '{CLIPPED_CSV}' is not a number (use an empty cell or '.' for a missing value)",
+            f"error: huge_fred.csv:2: column 'IMPCH': '{CLIPPED}' is not a number (use an empty cell or '.' for a missing value)",
         ),
         (
             "huge_wide.csv",
             f"Date,Rate\n2024-01-01,2.5\n2024-02-01,{MILLION}\n",
-            f"error: huge_wide.csv:3: column 'Rate': '{CLIPPED_CSV}' is not a number (use an empty cell for a missing value)",
+            f"error: huge_wide.csv:3: column 'Rate': '{CLIPPED}' is not a number (use an empty cell for a missing value)",
         ),
     ],
 )

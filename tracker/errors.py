@@ -61,6 +61,12 @@ def printable(text: str) -> str:
     return Problem(escaped, text.line) if isinstance(text, Problem) else escaped
 
 
+def clip(text: str | None, limit: int = 60) -> str:
+    """Cell text quoted in a problem: at most ``limit`` characters, control characters escaped."""
+    text = text or ""
+    return printable(text if len(text) <= limit else text[:limit] + "…")
+
+
 class Problem(str):
     """One problem line (see `problem`) that knows the line or observation it points to."""
 

@@ -16,8 +16,7 @@ import polars as pl
 
 from tracker.errors import FormatError, ValidationError, problem
 from tracker.formats import RawRelease
-from tracker.formats.tabular import LINE, locate, read_table, split_line
-from tracker.formats.values import parse_numbers
+from tracker.formats.tabular import LINE, locate, parse_column, read_table, split_line
 
 NAME = "canonical"
 REQUIRED = ("series_id", "period", "value")
@@ -192,7 +191,7 @@ def read(path: Path) -> list[RawRelease]:
             "the canonical format needs "
             "series_id,period,value and optionally status,note)"
         )
-    values, problems = parse_numbers(frame, "value", file=name, missing=("",))
+    values, problems = parse_column(frame, "value", file=name, missing=("",))
     # Strip the keys once (a release can hold millions of rows).
     frame = frame.with_columns(pl.col("series_id", "period").str.strip_chars())
     empty_key = frame.filter(

@@ -82,9 +82,9 @@ from pathlib import Path
 import polars as pl
 
 from tracker import periods
-from tracker.errors import FormatError, ValidationError, problem
+from tracker.errors import FormatError, ValidationError, clip, problem
 from tracker.formats import RawRelease
-from tracker.formats.values import MAX_PROBLEMS, parse_numbers, printable
+from tracker.formats.tabular import MAX_PROBLEMS, parse_column
 
 NAME = "sdmx_csv"
 
@@ -236,7 +236,7 @@ def _header(name: str, data: bytes) -> tuple[str, str]:
     match = _HEAD.match(first)
     if match is None:
         raise FormatError(
-            f"error: {name}:1: the header starts with '{_clip(first, 40)}', not with DATAFLOW "
+            f"error: {name}:1: the header starts with '{clip(first, 40)}', not with DATAFLOW "
             "(SDMX-CSV 1.0) or STRUCTURE (SDMX-CSV 2.0); is it an SDMX-CSV file?"
         )
     if match[4] not in _SEPARATORS:
@@ -305,7 +305,7 @@ def _record_lines(name: str, data: bytes, separator: str) -> tuple[list[int], li
         problems = []
         final = starts["line"][-1]
         for row in wrong.head(MAX_PROBLEMS).iter_rows(named=True):
-            found, shown = row["fields"], _clip(row["text"], 50)
+            found, shown = row["fields"], clip(row["text"], 50)
             other = [s for s in _SEPARATORS if s != separator and s in row["text"]]
             column = header[found] if found < min(expected, len(header)) else None
             if found > expected:
@@ -429,7 +429,7 @@ class _Layout:
         reference = body[structure][0]
         if not components:
             what = (
-                f"deletes all data of {_clip(reference, 80)} (ACTION D without any dimension)"
+                f"deletes all data of {clip(reference, 80)} (ACTION D without any dimension)"
                 if deletes_only
                 else "has no dimension, measure or attribute columns"
             )
@@ -446,7 +446,7 @@ class _Layout:
                 ).all()
             ).item()
             what = (
-                f"deletes all data of {_clip(reference, 80)} (ACTION D with every dimension empty)"
+                f"deletes all data of {clip(reference, 80)} (ACTION D with every dimension empty)"
                 if every_empty
                 else "deletes whole series or groups of observations by partial key (ACTION D "
                 f"with only {found})"
@@ -553,7 +553,7 @@ def _time_by_position(
         except periods.PeriodError:
             raise FormatError(
                 f"{refuse}: the column before {MEASURE}, '{candidate.header}', holds "
-                f"'{_clip(code, 30)}' on line {line}, not a period code (add the time dimension "
+                f"'{clip(code, 30)}' on line {line}, not a period code (add the time dimension "
                 f"as a column named {TIME})"
             ) from None
     return candidate
@@ -611,7 +611,7 @@ def _observations(
         problems.append(
             problem(
                 name, row["line"], structure_header,
-                f"'{_clip(row['_reference'])}' is not an SDMX structure reference "
+                f"'{clip(row['_reference'])}' is not an SDMX structure reference "
                 "(expected AGENCY:ID(VERSION), e.g. ECB:EXR(1.0))",
             )
         )  # fmt: skip
@@ -620,7 +620,7 @@ def _observations(
         problems.append(
             problem(
                 name, row["line"], "ACTION",
-                f"'{_clip(row['_action'])}' is not an SDMX action (use I, A, M, R or D)",
+                f"'{clip(row['_action'])}' is not an SDMX action (use I, A, M, R or D)",
             )
         )  # fmt: skip
 
@@ -665,7 +665,7 @@ def _observations(
             .otherwise(value_text)
         )
     frame = frame.with_columns(pl.when(is_delete).then(None).otherwise(value_text).alias("_value"))
-    values, value_problems = parse_numbers(
+    values, value_problems = parse_column(
         frame, "_value", file=name, missing=MISSING, label=MEASURE, fix=_NOT_A_NUMBER_FIX
     )
     problems.extend(value_problems)
@@ -711,7 +711,7 @@ def _observations(
         problems.append(
             problem(
                 name, row["line"], "UNIT_MULT",
-                f"'{_clip(row['_mult'])}' is not a power of ten (UNIT_MULT is an integer "
+                f"'{clip(row['_mult'])}' is not a power of ten (UNIT_MULT is an integer "
                 "exponent, e.g. 6 for millions)",
             )
         )  # fmt: skip
@@ -824,8 +824,3 @@ def _show(separator: str) -> str:
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _clip(text: str | None, limit: int = 60) -> str:
-    text = text or ""
-    return printable(text if len(text) <= limit else text[:limit] + "…")

@@ -69,7 +69,7 @@ from tracker.formats.sdmx_csv import (
     STATUS_OF_OBS_STATUS,
     TIME,
 )
-from tracker.formats.values import parse_numbers
+from tracker.formats.tabular import parse_column
 
 NAME = "sdmx_ml"
 
@@ -187,16 +187,13 @@ def read(path: Path) -> list[RawRelease]:
     frame = frame.with_columns(
         pl.when(pl.col("deleted")).then(None).otherwise(pl.col("text")).alias("text")
     )
-    values, problems = parse_numbers(
+    # The "line" of an XML observation is its ordinal: say so in the message.
+    values, problems = parse_column(
         frame, "text", file=name, missing=MISSING, label="OBS_VALUE",
-        fix="use NaN for a missing value",
+        fix="use NaN for a missing value", locator="observation",
     )  # fmt: skip
     if problems:
-        # The "line" of an XML observation is its ordinal: say so in the message.
-        where = re.compile(rf"^error: {re.escape(name)}:(\d+):")
-        raise ValidationError(
-            [where.sub(lambda m: f"error: {name}: observation {m[1]}:", p) for p in problems]
-        )
+        raise ValidationError(problems)
     known = pl.col("code").replace_strict(STATUS_OF_OBS_STATUS, default=None)
     frame = frame.with_columns(values.alias("value")).select(
         "series_id",

@@ -17,8 +17,7 @@ from typing import Literal
 
 import polars as pl
 
-from tracker.errors import FormatError, ValidationError, problem
-from tracker.formats.values import printable
+from tracker.errors import FormatError, ValidationError, clip, printable, problem
 
 #: At most this many problem lines per check; a summary line counts the rest.
 MAX_PROBLEMS = 50
@@ -26,6 +25,8 @@ MAX_PROBLEMS = 50
 LINE = "__line"
 #: Cell values that mean "published as missing" in CSV formats.
 MISSING = ("", ".")
+#: Cells that mean "published as missing" in any format tracker reads (the seed, SDMX).
+MISSING_TOKENS = ("", ".", "NA", "N/A", "#N/A", "NaN", "nan")
 
 NumberStyle = Literal["plain", "thousands", "decimal_comma"]
 
@@ -279,7 +280,7 @@ def read_table(
                     file,
                     header_line + index,
                     None,
-                    f"a quoted value opened on this line ('{_clip(lines[index])}') never "
+                    f"a quoted value opened on this line ('{clip(lines[index])}') never "
                     "closes; close the quote, or download the file again if it is cut short",
                 )
             ) from exc
@@ -340,7 +341,7 @@ def _check_fields(
                             file,
                             header_line + body.len(),
                             None,
-                            f"ends inside a quoted value ('{_clip(body[-1])}'); "
+                            f"ends inside a quoted value ('{clip(body[-1])}'); "
                             "the file looks truncated: download it again",
                         )
                     ]
@@ -358,7 +359,7 @@ def _check_fields(
     last = body.len() - 1
     problems = []
     for row in bad.head(MAX_PROBLEMS).iter_rows(named=True):
-        found = _clip(row["text"])
+        found = clip(row["text"])
         if row["i"] == last and not data.endswith(b"\n") and row["count"] < len(header):
             fix = "the file looks truncated: download it again"
         elif row["count"] > len(header):
@@ -414,14 +415,10 @@ def _named_columns(
     return keep
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    return printable(text if len(text) <= limit else text[: limit - 3] + "...")
-
-
 def _more(file: str, total: int) -> list[str]:
     if total <= MAX_PROBLEMS:
         return []
-    return [problem(file, None, None, f"... and {total - MAX_PROBLEMS} more like these")]
+    return [problem(file, None, None, f"… and {total - MAX_PROBLEMS} more like these")]
 
 
 def report(
@@ -431,6 +428,8 @@ def report(
     text: Callable[[dict], str],
     column: str | None = "column",
     lines: bool = True,
+    label: str | None = None,
+    locator: str = "line",
 ) -> list[str]:
     """One problem line per bad row (at most `MAX_PROBLEMS`, then a count of the rest).
 
@@ -447,6 +446,10 @@ def report(
         The column of ``bad`` that names the CSV column, or None.
     lines
         Show `LINE` as the file line (False for record numbers, as in JSON).
+    label
+        The column named in every line when ``column`` is None.
+    locator
+        What `LINE` counts: ``line`` or ``observation`` (see `tracker.errors.problem`).
 
     Returns
     -------
@@ -454,7 +457,13 @@ def report(
         Formatted problem lines.
     """
     out = [
-        problem(file, row.get(LINE) if lines else None, row[column] if column else None, text(row))
+        problem(
+            file,
+            row.get(LINE) if lines else None,
+            row[column] if column else label,
+            text(row),
+            locator=locator,
+        )
         for row in bad.head(MAX_PROBLEMS).iter_rows(named=True)
     ]
     return out + _more(file, bad.height)
@@ -504,6 +513,7 @@ def parse_numbers(
     missing: Sequence[str] = MISSING,
     where: Callable[[dict], str] | None = None,
     lines: bool = True,
+    label: str | None = None,
 ) -> tuple[pl.DataFrame, list[str]]:
     """Add a Float64 ``value`` column parsed from ``raw``; report cells that are not numbers.
 
@@ -527,6 +537,8 @@ def parse_numbers(
         Builds a prefix locating the value when there is no line (JSON records).
     lines
         Whether `LINE` holds file lines (False: record numbers, not shown).
+    label
+        The column named in messages when ``column`` is None (one value column).
 
     Returns
     -------
@@ -548,15 +560,80 @@ def parse_numbers(
     stripped = pl.col(raw).str.strip_chars()
     given = pl.col(raw).is_not_null() & ~stripped.is_in(list(missing))
     bad = long.filter(given & (pl.col("value").is_null() | ~pl.col("value").is_finite()))
+    problems = _report_numbers(
+        bad, file=file, hint=hint, raw=raw, column=column, label=label, where=where, lines=lines
+    )
+    return long, problems
+
+
+def _report_numbers(
+    bad: pl.DataFrame,
+    *,
+    file: str,
+    hint: str,
+    raw: str = "raw",
+    column: str | None = None,
+    label: str | None = None,
+    where: Callable[[dict], str] | None = None,
+    lines: bool = True,
+    locator: str = "line",
+) -> list[str]:
+    """One line per cell of ``bad`` (its text in ``raw``, its parsed ``value`` or null)."""
     if bad.is_empty():
-        return long, []
+        return []
 
     def text(row: dict) -> str:
         what = "a finite number" if row["value"] is not None else "a number"
         prefix = where(row) if where else ""
-        return f"{prefix}'{_clip(row[raw])}' is not {what} ({hint})"
+        return f"{prefix}'{clip(row[raw])}' is not {what} ({hint})"
 
-    return long, report(bad, file=file, text=text, column=column, lines=lines)
+    return report(
+        bad, file=file, text=text, column=column, label=label, lines=lines, locator=locator
+    )
+
+
+def parse_column(
+    frame: pl.DataFrame,
+    column: str,
+    *,
+    file: str,
+    line_column: str = "line",
+    missing: Sequence[str] = MISSING_TOKENS,
+    label: str | None = None,
+    fix: str = "use an empty cell for a missing value",
+    locator: str = "line",
+) -> tuple[pl.Series, list[str]]:
+    """Parse one column of a frame into Float64: `parse_numbers` for a table with one value
+    column (canonical rows, SDMX, the seed).
+
+    Missing tokens become null; so do bad cells (text that is not a number, and numbers that are
+    not finite, such as ``inf`` or ``1e400``), each reported once, naming the file, line, column
+    (``label``, default ``column``) and value. A column that is numeric already (Parquet, JSON)
+    is only checked for infinities and NaN.
+    """
+    if frame[column].dtype.is_numeric():
+        cells = frame.select(
+            pl.col(column).cast(pl.String).alias("raw"), pl.col(line_column).alias(LINE)
+        ).with_columns(value=frame[column].cast(pl.Float64))
+        problems = _report_numbers(
+            cells.filter(~pl.col("value").is_finite()),
+            file=file, hint=fix, label=label or column, locator=locator,
+        )  # fmt: skip
+        values = cells["value"]
+    else:
+        cells = frame.select(pl.col(column).alias("raw"), pl.col(line_column).alias(LINE))
+        cells = cells.with_columns(
+            number_expr(pl.col("raw"), missing=missing).alias("value"),
+            given=pl.col("raw").is_not_null()
+            & ~pl.col("raw").str.strip_chars().is_in(list(missing)),
+        )
+        bad = cells.filter(
+            pl.col("given") & (pl.col("value").is_null() | ~pl.col("value").is_finite())
+        )
+        problems = _report_numbers(bad, file=file, hint=fix, label=label or column, locator=locator)
+        checked = cells
+        values = checked["value"]
+    return values.set(~values.is_finite().fill_null(True), None), problems
 
 
 _DATE_FORMATS_HINT = "a date such as 2001-01-01, 2001-01, January 2001, 2001-Q1 or 2001"
@@ -630,7 +707,7 @@ def parse_dates(
         bad,
         file=file,
         column="__column",
-        text=lambda row: f"'{_clip(row[column] or '')}' is not a date (expected {expected})",
+        text=lambda row: f"'{clip(row[column] or '')}' is not a date (expected {expected})",
     )
     return frame, problems
 
