@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bench import stores
+
 GIB = 2**30
 MIB = 2**20
 
@@ -13,6 +15,15 @@ QUESTION_NAMES = {
     "asof_all": "`asof(ts)`, full cross-section",
     "asof_one": "`asof(ts)`, one series",
 }
+
+
+#: Issue 7: appending is ≥ 30× faster than pandas + SQLite (it assumed ~10 s per million rows).
+ISSUE_PANDAS_GAIN = 30.0
+#: The same target re-based on this machine: tracker meeting its own target against the floor
+#: (≤ 1.5×) is (pandas / floor) / 1.5 faster than pandas, and pandas / floor measured ~3.1–3.2×
+#: here, so ≈ 2.1×, rounded down. See `_rebasing` for the wording the report prints.
+REBASED_PANDAS_GAIN = 2.0
+FLOOR_TARGET = 1.5
 
 
 @dataclass
@@ -38,18 +49,32 @@ def checks(r: dict) -> list[Check]:
                 f"append {label}: tracker / floor",
                 f"{tracker:.2f} s vs {floor:.2f} s",
                 tracker / floor,
-                "≤ 1.5×",
-                tracker / floor <= 1.5,
+                f"≤ {FLOOR_TARGET:g}×",
+                tracker / floor <= FLOOR_TARGET,
+            )
+        )
+        # Issue 7's target stays visible; on a machine where even the floor cannot reach it,
+        # the row says so with the measured reason, and a re-based target sits next to it.
+        gain = pandas / floor
+        unreachable = f" — not reachable here: bare DuckDB is {gain:.1f}× pandas+SQLite"
+        out.append(
+            Check(
+                f"append_pandas_{fmt}",
+                f"append {label}: pandas+SQLite / tracker (issue 7)",
+                f"{pandas:.2f} s vs {tracker:.2f} s",
+                pandas / tracker,
+                f"≥ {ISSUE_PANDAS_GAIN:g}×" + (unreachable if gain < ISSUE_PANDAS_GAIN else ""),
+                pandas / tracker >= ISSUE_PANDAS_GAIN,
             )
         )
         out.append(
             Check(
-                f"append_pandas_{fmt}",
-                f"append {label}: pandas+SQLite / tracker",
+                f"append_pandas_rebased_{fmt}",
+                f"append {label}: pandas+SQLite / tracker (re-based)",
                 f"{pandas:.2f} s vs {tracker:.2f} s",
                 pandas / tracker,
-                "≥ 30×",
-                pandas / tracker >= 30,
+                f"≥ {REBASED_PANDAS_GAIN:g}× (the floor reaches {gain:.1f}×)",
+                pandas / tracker >= REBASED_PANDAS_GAIN,
             )
         )
     inc = r["incremental"]
@@ -72,6 +97,7 @@ def checks(r: dict) -> list[Check]:
         )
     queries = r["queries"]
     appended = queries["layouts"]["appended"]["questions"]
+    compacted = queries["layouts"]["compacted"]["questions"]
     for question, ways in appended.items():
         view = ways["view"]["median"]
         best_name = queries["best"][question]
@@ -87,14 +113,24 @@ def checks(r: dict) -> list[Check]:
                 view / best <= 1.2,
             )
         )
+        if question.endswith("one"):
+            # `tracker compact` is how the store is kept in order, so the one-series claim is
+            # made on the compacted store; the append-order figure stays in view.
+            on = compacted[question]["view"]["median"]
+            layout = "compacted store"
+            measured = (
+                f"{_ms(pandas)} vs {_ms(on)} (append order: {_ms(view)}, {pandas / view:.1f}×)"
+            )
+        else:  # a full cross-section reads every row: judged in append order, as above
+            on, layout, measured = view, "append order", f"{_ms(pandas)} vs {_ms(view)}"
         out.append(
             Check(
                 f"pandas_{question}",
-                f"{QUESTION_NAMES[question]}: pandas / view",
-                f"{_ms(pandas)} vs {_ms(view)}",
-                pandas / view,
+                f"{QUESTION_NAMES[question]}: pandas / view, {layout}",
+                measured,
+                pandas / on,
                 "≥ 10×",
-                pandas / view >= 10,
+                pandas / on >= 10,
             )
         )
     for name, case in r["dashboard"]["cases"].items():
@@ -188,6 +224,7 @@ def render(r: dict) -> str:
             for c in all_checks
         ],
     )
+    lines += _rebasing(r)
     lines += _noise(r)
     lines += _data(r)
     lines += _append(r)
@@ -209,6 +246,42 @@ def render(r: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _rebasing(r: dict) -> list[str]:
+    """Why the append targets against pandas+SQLite have two rows, from this run's numbers."""
+    parts = []
+    gains = []
+    for fmt, a in r["append"].items():
+        pandas, floor = a["pandas"]["median"], a["floor"]["median"]
+        gains.append(pandas / floor)
+        parts.append(
+            f"{fmt}: pandas+SQLite {_s(pandas)}, bare DuckDB {_s(floor)}, {pandas / floor:.1f}×"
+        )
+    rows = r["shape"]["append_rows"]
+    if max(gains) < ISSUE_PANDAS_GAIN:
+        verdict = (
+            f"is at most {max(gains):.1f}× faster than pandas+SQLite, so no implementation "
+            f"reaches {ISSUE_PANDAS_GAIN:g}× on this machine: that row stays, marked, as the "
+            "issue's target."
+        )
+    else:
+        verdict = f"is {min(gains):.1f}× faster or more, so the issue's target is reachable here."
+    return [
+        f"**Append against pandas+SQLite, re-based.** Issue 7 asked for ≥ "
+        f"{ISSUE_PANDAS_GAIN:g}×, assuming pandas+SQLite needs ~10 s per million rows (an "
+        "in-process measurement: 0.14 s vs 10.3 s). Here, whole processes appending the same "
+        f"{rows:,} rows ({'; '.join(parts)}), even the floor — bare DuckDB with no validation, "
+        f"diff or checksum — {verdict} The re-based row asks for what tracker gets if it "
+        f"meets its own target against the floor (≤ {FLOOR_TARGET:g}×): pandas / floor "
+        f"divided by {FLOOR_TARGET:g}. The full-size runs that set it measured pandas / floor "
+        f"at 3.1–3.2×, i.e. ≈ 2.1×, rounded down to ≥ {REBASED_PANDAS_GAIN:g}× (this run: "
+        f"{min(gains):.1f}–{max(gains):.1f}×, ÷ {FLOOR_TARGET:g} = "
+        f"{min(gains) / FLOOR_TARGET:.1f}–{max(gains) / FLOOR_TARGET:.1f}×). It is a re-basing "
+        "on this machine's measurements, not the issue's promise, and it moves with pandas' "
+        "speed on the machine.",
+        "",
+    ]
 
 
 def _noise(r: dict) -> list[str]:
@@ -431,11 +504,17 @@ def _queries(r: dict) -> list[str]:
         "ways ran interleaved. **pandas**: the joined table in memory "
         "(loading it is not timed: "
         f"{qr['pandas']['load']:.1f} s), filter by release date, sort, groupby-last (as "
-        "fredapi users do). Store in append order.",
+        "fredapi users do). The store in append order, as `tracker append` leaves it; the "
+        "last two columns divide pandas by the view in append order and on the compacted "
+        "store (after `tracker compact`, see Physical order). The targets judge one series on "
+        "the compacted store, full cross-sections in append order.",
         "",
     ]
+    compacted = layouts["compacted"]["questions"]
     ways = list(next(iter(appended.values())))
-    header = ["Question", *ways, "pandas", "view / best", "pandas / view"]
+    header = [
+        "Question", *ways, "pandas", "view / best", "pandas / view", "pandas / view, compacted",
+    ]  # fmt: skip
     rows = []
     for question, measured in appended.items():
         best = qr["best"][question]
@@ -447,6 +526,7 @@ def _queries(r: dict) -> list[str]:
                 _ms(pandas["median"]),
                 f"{measured['view']['median'] / measured[best]['median']:.2f}×",
                 f"{pandas['median'] / measured['view']['median']:.1f}×",
+                f"{pandas['median'] / compacted[question]['view']['median']:.1f}×",
             ]
         )
     lines += _table(header, rows)
@@ -475,43 +555,101 @@ def _queries(r: dict) -> list[str]:
         "### Physical order",
         "",
         "The same rows stored three ways: **appended** (what `tracker append` produces: each "
-        "release sorted by series and period, releases in publication order), **ordered** "
-        "(by series, period, release: what a compaction step would give) and **shuffled**. "
-        "The shipped views, median of the same runs:",
+        "release sorted by series and period, releases in publication order), **compacted** "
+        "(a copy of the appended store after the real `tracker compact`: rows in series, "
+        "period, release order) and **shuffled**. The shipped views, median of the same runs:",
         "",
     ]
-    one = {
-        layout: layouts[layout]["questions"]["latest_one"]["view"]["median"]
-        for layout in ("appended", "ordered", "shuffled")
-    }
-    rows = []
-    for question in appended:
-        medians = {
-            layout: layouts[layout]["questions"][question]["view"]["median"]
-            for layout in ("appended", "ordered", "shuffled")
+    names = stores.ALL_LAYOUTS
+    medians = {
+        question: {
+            layout: layouts[layout]["questions"][question]["view"]["median"] for layout in names
         }
-        rows.append(
+        for question in appended
+    }
+    lines += _table(
+        ["View", *names, "appended / compacted", "shuffled / compacted"],
+        [
             [
                 QUESTION_NAMES[question],
-                *(_ms(medians[layout]) for layout in medians),
-                f"{medians['appended'] / medians['ordered']:.2f}×",
-                f"{medians['shuffled'] / medians['ordered']:.2f}×",
+                *(_ms(m[layout]) for layout in names),
+                f"{m['appended'] / m['compacted']:.2f}×",
+                f"{m['shuffled'] / m['compacted']:.2f}×",
             ]
-        )
-    lines += _table(
-        ["View", "appended", "ordered", "shuffled", "appended / ordered", "shuffled / ordered"],
-        rows,
+            for question, m in medians.items()
+        ],
     )
+    one = medians["latest_one"]
     lines += [
-        "Sorting each release before inserting it (what `tracker append` does) keeps most of "
-        "the benefit: one series costs "
-        f"{one['appended'] / one['ordered']:.1f}× the ordered store in append order against "
-        f"{one['shuffled'] / one['ordered']:.1f}× when the rows are shuffled, because each "
-        "series then lies in one small run per release and zone maps skip the rest. A "
-        "compaction step (rewrite the table ordered by series, period, release) recovers the "
-        "remainder and matters more as releases accumulate.",
+        "Sorting each release before inserting it (what `tracker append` does) keeps part of "
+        "the benefit: one series via `latest` costs "
+        f"{one['appended'] / one['compacted']:.1f}× the compacted store in append order "
+        f"against {one['shuffled'] / one['compacted']:.1f}× when the rows are shuffled, "
+        "because each series then lies in one short run per release and zone maps skip the "
+        "rest. `tracker compact` recovers the remainder; the gap grows as releases accumulate.",
         "",
+        *_compaction(r),
     ]
+    return lines
+
+
+def _compaction(r: dict) -> list[str]:
+    c = r["compact"]
+    qr = r["queries"]
+    steps = c["steps"]
+    step_names = {
+        "checking": "check order, open for writing",
+        "sorting": "sort into a temporary copy",
+        "writing": "replace the rows",
+        "committing": "commit",
+        "checkpointing": "checkpoint, close",
+    }
+    saved = {
+        question: qr["layouts"]["appended"]["questions"][question]["view"]["median"]
+        - qr["layouts"]["compacted"]["questions"][question]["view"]["median"]
+        for question in ("latest_one", "asof_one")
+    }
+    shown = ", ".join(
+        f"{label} {_s(steps[name])}" for name, label in step_names.items() if name in steps
+    )
+    rows = [
+        ["Rows", f"{c['rows']:,} (in order before: the first {c['ordered_rows']:,})"],
+        [
+            f"`tracker compact`, whole process (median of {c['process']['n']})",
+            f"{_s(c['process']['median'])} ({_s(c['process']['min'])} – "
+            f"{_s(c['process']['max'])}), peak RSS {c['rss'] / MIB:,.0f} MiB",
+        ],
+        [
+            "of which the compaction itself",
+            f"{_s(c['work']['median'])}: {shown}",
+        ],
+        [
+            "File (data)",
+            f"{c['file_bytes_before'] / MIB:,.1f} MiB → {c['file_bytes_after'] / MIB:,.1f} MiB "
+            f"({c['data_bytes_before'] / MIB:,.1f} MiB → {c['data_bytes_after'] / MIB:,.1f} MiB "
+            "of data; the rest is freed space that later writes reuse)",
+        ],
+        [
+            "`tracker compact` again (already in order: the check alone)",
+            f"{_s(c['again']['wall'])}, whole process",
+        ],
+    ]
+    lines = [
+        "#### Compaction",
+        "",
+        "`tracker compact` on fresh copies of the appended store, each in a fresh worker doing "
+        "what the CLI does (imports included in the whole-process time); the last copy is the "
+        "compacted store measured above.",
+        "",
+        *_table(["", ""], rows),
+    ]
+    if saved["latest_one"] > 0:
+        lines += [
+            f"A compaction takes as long as {c['work']['median'] / saved['latest_one']:,.0f} "
+            "one-series `latest` questions save on the compacted store "
+            f"({_ms(saved['latest_one'])} each).",
+            "",
+        ]
     return lines
 
 
@@ -698,20 +836,20 @@ def _why_append_pandas(r: dict) -> str:
     lines = []
     for fmt, a in r["append"].items():
         lines.append(
-            f"{fmt}: pandas+SQLite took {_s(a['pandas']['median'])}, the floor "
-            f"{_s(a['floor']['median'])} (pandas / floor = "
-            f"{a['pandas']['median'] / a['floor']['median']:.1f}×, whole processes)"
+            f"{fmt}: pandas+SQLite took {_s(a['pandas']['median'])}, tracker "
+            f"{_s(a['tracker']['median'])}, the floor {_s(a['floor']['median'])} (pandas / "
+            f"floor = {a['pandas']['median'] / a['floor']['median']:.1f}×, whole processes)"
         )
     return "\n".join(
         [
             "pandas 3 with SQLite is much faster here than the ~10 s per million rows the issue "
-            "assumed: " + "; ".join(lines) + ". So ≥ 30× is out of reach even for bare DuckDB "
-            "in a fresh process: the target came from in-process numbers (0.14 s vs 10 s), and "
-            "interpreter start plus imports alone cost tracker more than a tenth of pandas' "
-            "whole run. The table of work without start-up in section 1 gives the in-process "
-            "ratios. What would close the gap to pandas is what closes the gap to the floor "
-            "(previous section); to state the claim honestly the target should be re-based on "
-            "this machine's pandas (e.g. tracker ≥ 3× faster than pandas+SQLite end to end).",
+            "assumed: " + "; ".join(lines) + f". So ≥ {ISSUE_PANDAS_GAIN:g}× is out of reach "
+            "even for bare DuckDB in a fresh process: the target came from in-process numbers "
+            "(0.14 s vs 10 s), and interpreter start plus imports alone cost tracker more than "
+            "a tenth of pandas' whole run (the table of work without start-up in section 1 "
+            "gives the in-process ratios). The re-based target (under the targets table) is "
+            f"what meeting ≤ {FLOOR_TARGET:g}× of the floor would give; what closes the gap to "
+            "pandas is what closes the gap to the floor (previous section).",
         ]
     )
 
@@ -766,24 +904,28 @@ def _why_views(r: dict) -> str:
 def _why_pandas_queries(r: dict) -> str:
     qr = r["queries"]
     layouts = qr["layouts"]
-    one = layouts["appended"]["questions"]["latest_one"]["view"]["median"]
-    one_ordered = layouts["ordered"]["questions"]["latest_one"]["view"]["median"]
-    pandas_one = qr["pandas"]["questions"]["latest_one"]["median"]
+    parts = []
+    for question in ("latest_one", "asof_one"):
+        appended = layouts["appended"]["questions"][question]["view"]["median"]
+        compacted = layouts["compacted"]["questions"][question]["view"]["median"]
+        pandas = qr["pandas"]["questions"][question]["median"]
+        parts.append(
+            f"{QUESTION_NAMES[question]}: pandas {_ms(pandas)}, the view {_ms(compacted)} on "
+            f"the compacted store ({pandas / compacted:.1f}×) and {_ms(appended)} in append "
+            f"order ({pandas / appended:.1f}×)"
+        )
     return (
         "Full cross-sections: both sides produce ~5 million rows; pandas sorts the table it "
         f"already holds in memory (loading it took {qr['pandas']['load']:.1f} s and is not "
         "timed) while the view aggregates 10 million rows on 2 cores, sorts the result and "
         "hands it to Polars. On two cores that aggregate cannot be 10× a single-threaded "
-        "sort; the view fix above narrows it. One series: the view took "
-        f"{_ms(one)} in append order against pandas' {_ms(pandas_one)}, and "
-        f"{_ms(one_ordered)} ({pandas_one / one_ordered:.0f}× faster than pandas) in a store "
-        "ordered by series and period, where zone maps skip the other series' row groups; "
-        "what remains is the view's fixed cost (binding, the join with `releases`, the "
-        "transfer to Polars). What would close it: keep "
-        "the store physically ordered — a compaction step after appends (`CREATE TABLE … AS "
-        "SELECT * FROM observations ORDER BY series_id, period, release_id`, swapped in "
-        "inside a transaction, e.g. `tracker compact`), since append order leaves each series "
-        "spread over one row group per release."
+        "sort, and physical order does not help a question that reads every row. One series: "
+        + "; ".join(parts)
+        + ". In append order each series is spread over a row group per release; after "
+        "`tracker compact` zone maps skip all but one or two row groups, and what remains is "
+        "the view's fixed cost (binding the macro, the semi-join with `releases`, the "
+        "transfer to Polars). Rows appended after a compaction are in append order again "
+        "until the next one."
     )
 
 
@@ -848,7 +990,7 @@ def _why_memory(r: dict) -> str:
 
 WHY = {
     "append_floor": ("`tracker append` against the floor", _why_append_floor),
-    "append_pandas": ("pandas+SQLite is not 30× slower", _why_append_pandas),
+    "append_pandas": ("Append against pandas+SQLite", _why_append_pandas),
     "incremental": ("Incremental append grows with the store", _why_incremental),
     "view_": ("The views against the best hand-written SQL", _why_views),
     "pandas_": ("The views against pandas", _why_pandas_queries),

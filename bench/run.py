@@ -1,4 +1,4 @@
-"""Benchmarks: append, incremental append, as-of/latest and the Explorer, side by side in one run.
+"""Benchmarks: append, compaction, incremental append, as-of/latest and the Explorer, in one run.
 
     python -m bench.run --size tiny|small|full [--out docs/benchmarks.md]
 
@@ -285,6 +285,9 @@ def run(size_name: str, work: Path, progress: Progress) -> dict:
     data = generate(size, work, progress)
     results["data"] = data["summary"]
 
+    progress.next("compact: `tracker compact` on copies of the appended store")
+    results["compact"] = bench_compact(size, data, work, progress)
+
     progress.next(f"append {size.append_rows:,} rows: tracker vs floor vs pandas")
     results["append"] = data["append"] = bench_append(size, data, work, progress)
 
@@ -309,7 +312,7 @@ def run(size_name: str, work: Path, progress: Progress) -> dict:
     return results
 
 
-STEPS = 9
+STEPS = 10
 
 
 def generate(size: Size, work: Path, progress: Progress) -> dict:
@@ -318,7 +321,7 @@ def generate(size: Size, work: Path, progress: Progress) -> dict:
         "vintages": size.vintages,
         "benchmark_share": size.benchmark_share,
     }
-    # The query store, in three physical orders.
+    # The query store, in append order and shuffled (the compacted copy is made by the next step).
     big = synth.history(
         synth.series_for_rows(size.store_rows, **shape),
         n_daily=size.n_daily,
@@ -333,7 +336,7 @@ def generate(size: Size, work: Path, progress: Progress) -> dict:
         path = work / f"store-{layout}.duckdb"
         stores.create(path, history=big, layout=layout, base=base)
         layouts[layout] = path
-    progress.say("  query stores written (appended, ordered, shuffled)")
+    progress.say("  query stores written (appended, shuffled)")
     monthly = [s for s in big.series["series_id"].to_list() if s.endswith("M")]
     vintage = round(0.75 * (size.vintages - 1))
     as_of = synth.published_at(vintage, synth.PUBLISHERS - 1) + timedelta(days=1)
@@ -397,6 +400,50 @@ def generate(size: Size, work: Path, progress: Progress) -> dict:
             "fred": fred,
             "big": big_file,
         },
+    }
+
+
+COMPACT_FIELDS = (
+    "rows", "ordered_rows", "file_bytes_before", "file_bytes_after", "data_bytes_before",
+    "data_bytes_after",
+)  # fmt: skip
+
+
+def bench_compact(size: Size, data: dict, work: Path, progress: Progress) -> dict:
+    """`tracker compact` on fresh copies of the appended store, each in a fresh worker doing
+    what the CLI does (steps timed); the last copy is the compacted layout the queries run on.
+    Then the CLI once more on it: nothing to do, so the order check alone."""
+    appended = data["layouts"]["appended"]
+    target = work / "store-compacted.duckdb"
+    runs = min(size.runs, 3)  # each run rewrites the whole store: seconds at full size
+    walls, works, rss = [], [], []
+    last: dict = {}
+    for run_index in range(runs):
+        target.unlink(missing_ok=True)
+        shutil.copy(appended, target)
+        proc = task("compact", {"db": str(target)})
+        last = proc.result()
+        if not last["compacted"]:
+            raise BenchError("tracker compact found the appended store already in order")
+        walls.append(proc.wall)
+        works.append(last["total"])
+        rss.append(proc.rss)
+        progress.say(
+            f"  run {run_index + 1}/{runs}: {proc.wall:.1f} s, peak RSS {proc.rss / 2**20:,.0f} MiB"
+        )
+    again = spawn([str(TRACKER), "compact", "--db", str(target)])
+    if not again.stdout.startswith("nothing to do"):
+        raise BenchError(f"tracker compact run twice did not say nothing to do: {again.stdout}")
+    progress.say(f"  again (already in order): {again.wall:.2f} s")
+    layouts = {**data["layouts"], "compacted": target}
+    data["layouts"] = {name: layouts[name] for name in stores.ALL_LAYOUTS}
+    return {
+        "process": stats(walls),
+        "work": stats(works),
+        "rss": max(rss),
+        "steps": last["steps"],
+        **{k: last[k] for k in COMPACT_FIELDS},
+        "again": {"wall": again.wall, "rss": again.rss},
     }
 
 

@@ -1,4 +1,9 @@
-"""Build benchmark stores: the real schema (tracker's migrations and views) filled in bulk."""
+"""Build benchmark stores: the real schema (tracker's migrations and views) filled in bulk.
+
+Three physical orders of the same rows are measured: ``appended`` and ``shuffled`` are written
+here in bulk; ``compacted`` is the appended store after the real `tracker compact`, run on a
+copy by `bench.run` (which times it), never an imitation of it.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,16 @@ import polars as pl
 from bench.synth import History
 from tracker import db
 
-#: Physical orders of the observations table.
+#: Physical orders of the observations table written in bulk.
 LAYOUTS = {
     # What `tracker append` produces: each release sorted by (series_id, period), releases in
     # publication order.
     "appended": "release_id, series_id, period",
-    # What a compaction step would produce.
-    "ordered": "series_id, period, release_id",
     # No order at all (e.g. releases loaded by a tool that does not sort).
     "shuffled": None,
 }
+#: Every layout the queries are timed on, in report order; "compacted" comes from `tracker compact`.
+ALL_LAYOUTS = ("appended", "compacted", "shuffled")
 
 
 def create(

@@ -72,6 +72,40 @@ STAGE_NAMES = {
 }
 
 
+def compact(args: dict) -> dict:
+    """`tracker compact`'s work in one process (what the CLI runs), step by step."""
+    start = clock()
+    import tracker.cli  # noqa: F401 - what the CLI imports before it does anything
+    from tracker import compact as compacting
+
+    imported = clock() - start
+    stamps: list[tuple[str, float]] = []
+
+    def progress(step: str, fraction: float) -> None:
+        # Also called from the thread that polls DuckDB's progress: only step changes count.
+        name = step.split()[0]
+        if not stamps or stamps[-1][0] != name:
+            stamps.append((name, clock()))
+
+    mark = clock()
+    result = compacting.compact(args["db"], progress=progress)
+    total = clock() - mark
+    steps = {"import": imported}
+    for (step, when), (_, then) in itertools.pairwise(stamps):
+        steps[step] = steps.get(step, 0.0) + then - when
+    return {
+        "steps": steps,
+        "total": total,
+        "rows": result.rows,
+        "ordered_rows": result.ordered_rows,
+        "compacted": result.compacted,
+        "file_bytes_before": result.file_bytes_before,
+        "file_bytes_after": result.file_bytes_after,
+        "data_bytes_before": result.data_bytes_before,
+        "data_bytes_after": result.data_bytes_after,
+    }
+
+
 def incremental(args: dict) -> dict:
     """Small releases appended in-process to each store: read + validate + diff + write."""
     from tracker import append as appending
@@ -301,6 +335,7 @@ def _dashboard_sql(args: dict, *, reason: str) -> dict:
 
 TASKS = {
     "stages": stages,
+    "compact": compact,
     "incremental": incremental,
     "queries": queries,
     "pandas_queries": pandas_queries,

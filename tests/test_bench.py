@@ -32,6 +32,7 @@ def test_tiny_run_writes_every_section_with_numeric_ratios(tmp_path: Path):
         "## 2. Incremental append",
         "## 3. As-of and latest",
         "### Physical order",
+        "#### Compaction",
         "## 4. Dashboard",
         "## 5. Memory",
         "## Misses",
@@ -40,7 +41,13 @@ def test_tiny_run_writes_every_section_with_numeric_ratios(tmp_path: Path):
         assert heading in text, heading
     results = json.loads(raw.read_text())
     checks = report.checks(results)
-    assert len(checks) == 21
+    assert len(checks) == 23
+    # One-series claims against pandas are made on the store `tracker compact` produced.
+    assert [c.what for c in checks if c.key in ("pandas_latest_one", "pandas_asof_one")] == [
+        "`latest`, one series: pandas / view, compacted store",
+        "`asof(ts)`, one series: pandas / view, compacted store",
+    ]
+    assert results["compact"]["rows"] == results["data"]["store_rows"]
     assert all(math.isfinite(c.value) and c.value > 0 for c in checks)
     # Each target row shows its ratio or value as a number.
     rows = [

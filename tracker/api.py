@@ -10,6 +10,7 @@ import polars as pl
 
 from tracker import analytics, db, formats, queries
 from tracker import append as appending
+from tracker import compact as compacting
 from tracker.formats import RawRelease
 
 
@@ -101,6 +102,14 @@ class Store:
             raws = [(raw, path.name) for raw in formats.read(path, format=format)]
         with appending.open_for_append(self.path) as con:
             return appending.append_releases(con, raws, meta, dry_run=dry_run)
+
+    def compact(self, *, dry_run: bool = False) -> compacting.CompactResult:
+        """Rewrite the observations in (series_id, period, release_id) order (one transaction).
+
+        Every row and release id is kept; one-series questions then read one place of the file.
+        Does nothing when the rows are already in order; ``dry_run`` only checks the order.
+        """
+        return compacting.compact(self.path, dry_run=dry_run)
 
     # Analytics: the same readers as tracker.analytics, over the SQL views and macros.
 
