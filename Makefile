@@ -46,7 +46,8 @@ screenshots: $(STAMP)
 
 # Synthetic FRED-scale data in a temporary folder; writes docs/benchmarks.md (< 15 min on 2 cores).
 bench: $(STAMP)
-	$(BIN)/python -m bench.run --size full --out docs/benchmarks.md
+	$(BIN)/python -m bench.run --size full --out docs/benchmarks.md --raw docs/benchmarks.json \
+		--before docs/benchmarks.json
 
 # 10 clients on the Explorer's chart callback while 50 releases are appended; loopback only.
 loadtest: $(STAMP)

@@ -97,7 +97,8 @@ def checks(r: dict) -> list[Check]:
         )
     queries = r["queries"]
     appended = queries["layouts"]["appended"]["questions"]
-    compacted = queries["layouts"]["compacted"]["questions"]
+    # Runs before `tracker compact` existed called the sorted layout "ordered".
+    compacted = (queries["layouts"].get("compacted") or queries["layouts"]["ordered"])["questions"]
     for question, ways in appended.items():
         view = ways["view"]["median"]
         best_name = queries["best"][question]
@@ -190,7 +191,73 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [*lines, ""]
 
 
-def render(r: dict) -> str:
+#: What changed in the code between the run given with ``--before`` and this one, per target
+#: (found by profiling the earlier run; see "Misses" for what is left).
+CHANGES = {
+    "append_floor_canonical": (
+        "the diff is computed into a DuckDB temporary table and inserted from there (the "
+        "release no longer comes back to Polars); the checksum hashes sorted columns instead of "
+        "rendering every row as CSV; one sort, duplicates found as adjacent rows; Parquet "
+        "numbers are not re-parsed from text"
+    ),
+    "append_floor_fred": (
+        "as above, plus: a wide file melted in order skips the sort and window functions of "
+        "frequency inference and padding, blank rows are found in the line text instead of "
+        "across ~4,000 columns, and one note replaces ~4,000 'registered' lines"
+    ),
+    "pandas_latest_one": "measured on the store `tracker compact` leaves (new command)",
+    "pandas_asof_one": "measured on the store `tracker compact` leaves (new command)",
+    "dash_p95_10-year daily series": (
+        "one query for the drawn series, hover text in the trace's template instead of six "
+        "strings per point, a point budget per figure"
+    ),
+    "dash_p95_20 monthly series": "as above",
+    "dash_p95_20 monthly series, as of": "as above",
+    "dash_json_20 monthly series": "a point budget per figure; constant hover parts per trace",
+    "dash_json_20 monthly series, as of": "as above",
+    "memory_big_append": (
+        "no CSV rendering for the checksum, no diff copy in Polars, periods fitted on the key "
+        "columns only, and writers cap DuckDB at 750MB (it spills beyond)"
+    ),
+}
+
+
+def _before_after(r: dict, before: dict | None) -> list[str]:
+    """Each target in the earlier run (``--before``) and in this one, with what changed."""
+    if before is None or before.get("size") != r["size"]:
+        return []
+    try:
+        earlier = {c.key: c for c in checks(before)}
+    except (KeyError, TypeError):
+        return []
+    rows = []
+    for check in checks(r):
+        old = earlier.get(check.key)
+        if old is None:
+            continue
+        unit = "×" if "×" in check.target else ""
+        rows.append(
+            [
+                check.what,
+                f"{old.value:,.2f}{unit}" + ("" if old.ok else " (miss)"),
+                f"{check.value:,.2f}{unit}" + ("" if check.ok else " (miss)"),
+                check.target.split(" — ")[0],
+                CHANGES.get(check.key, ""),
+            ]
+        )
+    when = str(before.get("started", ""))[:16].replace("T", " ")
+    commit = before.get("machine", {}).get("commit", "?")
+    return [
+        "## Before and after",
+        "",
+        f"The same harness on {when} (commit {commit}) against this run. Both runs are noisy "
+        "(see Machine and noise): a change inside the spread of the runs is not a change.",
+        "",
+        *_table(["Target", "Before", "After", "Target", "What changed"], rows),
+    ]
+
+
+def render(r: dict, *, before: dict | None = None) -> str:
     size = r["size"]
     all_checks = checks(r)
     missed = [c for c in all_checks if not c.ok]
@@ -224,6 +291,7 @@ def render(r: dict) -> str:
             for c in all_checks
         ],
     )
+    lines += _before_after(r, before)
     lines += _rebasing(r)
     lines += _noise(r)
     lines += _data(r)
@@ -241,7 +309,8 @@ def render(r: dict) -> str:
         "--out docs/benchmarks.md",
         "python -m bench.run --size tiny             # smoke run (CI runs it via tests/"
         "test_bench.py)",
-        "python -m bench.run --render bench/out/results-full.json --out docs/benchmarks.md",
+        "python -m bench.run --render docs/benchmarks.json --before OLD.json "
+        "--out docs/benchmarks.md",
         "```",
         "",
     ]

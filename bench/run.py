@@ -771,7 +771,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="Parent folder for the temporary data.")
     parser.add_argument("--render", type=Path, help="Only re-render a report from results JSON.")
     parser.add_argument("--raw", type=Path, help="Where to write the results JSON.")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="Results JSON of an earlier run: the report gains a before/after table.",
+    )
     args = parser.parse_args(argv)
+    # Read it first: --raw may name the same file.
+    before = json.loads(args.before.read_text()) if args.before and args.before.exists() else None
 
     if args.render:
         results = json.loads(args.render.read_text())
@@ -786,7 +793,7 @@ def main(argv: list[str] | None = None) -> int:
         raw.parent.mkdir(parents=True, exist_ok=True)
         raw.write_text(json.dumps(results, indent=1, default=str))
         progress.say(f"done in {progress.elapsed:.0f} s; raw numbers in {raw}")
-    text = report.render(results)
+    text = report.render(results, before=before)
     out = args.out or OUT_DIR / f"benchmarks-{results['size']}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
