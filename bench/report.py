@@ -839,9 +839,9 @@ def _misses(r: dict, missed: list[Check]) -> list[str]:
     lines = [
         "## Misses: why, and what would close them",
         "",
-        "Causes found by profiling (pyinstrument) and by re-running the step on a patched copy "
-        "outside the repository; the fixes are proposals for the owners of that code and have "
-        "not landed, so no before/after is claimed here.",
+        "Causes found by profiling (pyinstrument on the CLI and the dashboard callback, EXPLAIN "
+        "ANALYZE on the views) of the code measured here; what has already been fixed is in "
+        "Before and after.",
         "",
     ]
     seen = set()
@@ -864,39 +864,28 @@ def _misses(r: dict, missed: list[Check]) -> list[str]:
 
 
 def _why_append_floor(r: dict) -> str:
-    stages = r["stages"]
-    fred, canonical = stages["fred"], stages["canonical"]
+    canonical = r["stages"]["canonical"]
+    fred = r["stages"]["fred"]
+    read, validate = canonical.get("read file", 0.0), canonical.get("catalogue + validate", 0.0)
+    diff = canonical.get("checksum + order check + diff", 0.0)
     return "\n".join(
         [
-            "Where the time goes (the stage table in section 1, and pyinstrument on the CLI):",
+            "Where the time goes (the stage table in section 1, and pyinstrument on the CLI): "
+            f"the work the floor does not do — reading into Polars ({_s(read)} canonical, "
+            f"{_s(fred.get('read file', 0.0))} FRED, whose wide file is melted, its frequencies "
+            f"inferred and its padding dropped), validation ({_s(validate)}: periods fitted "
+            "per series frequency, statuses, duplicates), the checksum and the diff against the "
+            f"store ({_s(diff)}) — and start-up: {_s(canonical.get('import', 0.0))} of imports "
+            "(polars, duckdb, click, rich) plus ~0.2 s for pyarrow and numpy on the first "
+            "exchange with DuckDB, against ~0.15 s for the floor's `import duckdb`. The insert "
+            "itself, sorted by series and period, costs what the floor's does plus the sort.",
             "",
-            "- **FRED reader — `wide_csv.series_frequencies`** calls `infer_frequency` once per "
-            "series in a Python loop: with ~4,000 columns that is most of the FRED file's 'read "
-            f"file' step ({_s(fred.get('read file', 0.0))} here). The same rule as one Polars "
-            "group-by (sorted unique dates per series, month and day steps, then the same "
-            "A/Q/M/W/D/irregular decision) gives identical frequencies and anchors and is several "
-            "times faster.",
-            "- **`append.validate` — duplicate check**: it groups every (series, period) of the "
-            "file and collects a sorted list of line numbers per group even when nothing is "
-            "duplicated (most of 'catalogue + validate': "
-            f"{_s(canonical.get('catalogue + validate', 0.0))} for the canonical file). Test "
-            "`frame.select('series_id', 'period').n_unique() < frame.height` first and build the "
-            "per-line details only when it fails.",
-            "- **`append._append_one` — sorting three times**: the diff is sorted by (series_id, "
-            "period) in Polars for `result.changes`, again for `stored`, and once more by the "
-            "INSERT's ORDER BY. An ORDER BY in `_DIFF_SQL` (DuckDB sorts in parallel) and no "
-            "Polars sort keeps the physical order for the price of one sort.",
-            "- **`tracker append` output**: one `note:` line per registered series (~4,000 lines "
-            "through rich for the FRED file, about a second); one summary line would do.",
-            "- **What stays after those**: interpreter start and imports ('import' row: polars, "
-            "duckdb, click, rich; pyarrow is imported on the first `.pl()`), against ~0.2 s for "
-            "the floor's `import duckdb`; the checksum, which renders every row as CSV text and "
-            "hashes it (~0.5 s per million rows); and the release crossing Polars → DuckDB → "
-            "Polars → DuckDB (validate, diff, insert). The fixes above narrow the gap but do not "
-            "reach 1.5× in a fresh process: that needs the release read, checked, diffed and "
-            "inserted as SQL inside DuckDB (`read_parquet`/`read_csv` into a temporary table, "
-            "period and status checks as SQL that return offending rows, Polars only to word the "
-            "errors) and the checksum computed by DuckDB.",
+            "What would close it: read the canonical file with DuckDB itself (`read_parquet` / "
+            "`read_csv` into a temporary table) and run the period, status and duplicate checks "
+            "as SQL that returns only offending rows (Polars then words the errors), so the "
+            "release never crosses into Python; and a stable columnar hash that needs neither "
+            "pyarrow nor numpy. For the FRED file, a melt in DuckDB (`UNPIVOT`) with the "
+            "frequency rules in SQL.",
         ]
     )
 
@@ -952,20 +941,11 @@ def _why_views(r: dict) -> str:
         [
             "; ".join(parts) + ".",
             "",
-            "EXPLAIN ANALYZE of `latest` on this store: the hash aggregate is nearly all of "
-            "the time, and it is the STRUCT that makes it slow — each of the 10 million input "
-            "rows is packed into a `{period_end, value, status, release_id}` struct for "
-            "`arg_max`, which takes DuckDB's generic (serialising) path because the struct "
-            "holds a VARCHAR. `asof` also joins every observation to `releases` before "
-            "aggregating and carries `published_at` through the aggregate. The forms that win "
-            "aggregate plain columns (`arg_max` per column with `arg_max_null` for the value, "
-            "or `max(release_id)` joined back), filter the releases known at `ts` with a "
-            "semi-join (`release_id IN (SELECT release_id FROM releases WHERE published_at <= "
-            "ts)`) and join `releases` after the aggregate, on the surviving rows only. "
-            "Proposed change to `sql/views/20_asof.sql` and `21_latest.sql`: the per-column "
-            "form with the views' casts and comments (same rows). The rest of a full "
-            "cross-section is the ORDER BY and the transfer of ~5 million rows into Polars, "
-            "the same for every form.",
+            "The views already use the fastest form found (one `arg_max` per column, the "
+            "releases known at `ts` as a semi-join, `releases` joined after the aggregate); "
+            "`latest` is `asof` at the end of time, so it carries the releases filter a "
+            "hand-written `latest` can leave out. A miss here within the spread of the runs "
+            "(see Machine and noise) is noise, not a slower plan.",
         ]
     )
 
@@ -983,12 +963,30 @@ def _why_pandas_queries(r: dict) -> str:
             f"the compacted store ({pandas / compacted:.1f}×) and {_ms(appended)} in append "
             f"order ({pandas / appended:.1f}×)"
         )
+    answer = qr.get("answer_only", {})
+    bounds = []
+    for question in ("latest_all", "asof_all"):
+        if question in answer:
+            only = answer[question]["median"]
+            pandas = qr["pandas"]["questions"][question]["median"]
+            bounds.append(
+                f"{QUESTION_NAMES[question]} {_ms(only)}, at most {pandas / only:.1f}× pandas"
+            )
+    bound = (
+        " Sorting and handing over the answer alone, already computed and stored in a "
+        "temporary table, takes: " + "; ".join(bounds) + ". No way of computing the answer "
+        "can be 10× pandas on this machine."
+        if bounds
+        else ""
+    )
     return (
-        "Full cross-sections: both sides produce ~5 million rows; pandas sorts the table it "
-        f"already holds in memory (loading it took {qr['pandas']['load']:.1f} s and is not "
-        "timed) while the view aggregates 10 million rows on 2 cores, sorts the result and "
-        "hands it to Polars. On two cores that aggregate cannot be 10× a single-threaded "
-        "sort, and physical order does not help a question that reads every row. One series: "
+        "Full cross-sections: both sides produce ~5 million rows, ordered by series and "
+        "period; pandas sorts the table it already holds in memory (loading it took "
+        f"{qr['pandas']['load']:.1f} s and is not timed) while the view aggregates 10 million "
+        "rows on 2 cores, sorts the result and hands it to Polars." + bound + " What would "
+        "bring the view closer to that bound: a validity interval per row (the release that "
+        "superseded it, set when a newer version is appended), which turns `latest` and "
+        "`asof` into filters instead of a 5-million-group aggregate. One series: "
         + "; ".join(parts)
         + ". In append order each series is spread over a row group per release; after "
         "`tracker compact` zone maps skip all but one or two row groups, and what remains is "
@@ -1047,13 +1045,12 @@ def _why_memory(r: dict) -> str:
     big = r["big_append"]
     return (
         f"tracker peaked at {big['tracker']['rss'] / GIB:.1f} GiB for {big['rows']:,} rows "
-        f"(the floor: {big['floor']['rss'] / MIB:,.0f} MiB). The whole release is held in "
-        "Polars several times over: every column cast to text by the reader, the parsed "
-        "frame, the validated frame with period dates, the checksum's CSV rendering of every "
-        "row (a single string of hundreds of MB) and the diff result, plus Arrow copies each "
-        "time a frame is registered with DuckDB. Fix: let DuckDB read the file (the floor "
-        "shows the same rows need well under a GB), validate and diff in SQL, hash in "
-        "chunks, and keep only problem rows in Polars."
+        f"(the floor: {big['floor']['rss'] / MIB:,.0f} MiB). Polars holds the release while it "
+        "is read and validated (text columns, the sorted frame with period dates), and DuckDB "
+        "holds the diff and sorts it for the insert, capped at 750MB for writers "
+        "(`TRACKER_MEMORY_LIMIT`; it spills beyond). What would close it: the same change as "
+        "for the floor — the file read and checked inside DuckDB, so only problem rows reach "
+        "Polars."
     )
 
 

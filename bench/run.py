@@ -684,6 +684,7 @@ def bench_queries(size: Size, data: dict, progress: Progress) -> dict:
         "best": result["best"],
         "rss": proc.rss,
         "layouts": {},
+        "answer_only": {k: stats(v) for k, v in result.get("answer_only", {}).items()},
     }
     for layout, questions in result["layouts"].items():
         out["layouts"][layout] = {
