@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 from tracker import db, paths, queries, snapshots
-from tracker.errors import TransformError, ValidationError
+from tracker.errors import StoreError, TransformError, ValidationError
 
 #: The indicators on the Overview page: (series_id, forecast target year or None).
 KEY_INDICATORS: tuple[tuple[str, int | None], ...] = (
@@ -52,7 +52,9 @@ TRANSFORMS: dict[str, str] = {
 }
 FREQUENCIES = {"": "Native", "S": "Half-yearly", "Q": "Quarterly", "A": "Annual"}
 AGGREGATIONS = {"avg": "Average", "sum": "Sum", "eop": "End of period"}
-#: Points per series above which the chart is downsampled (the download keeps every row).
+#: Points per chart, shared by its traces, above which it is downsampled (`downsample`; the
+#: download keeps every row). 65–85 bytes of figure JSON each: 2,000 keep a chart's JSON at
+#: 130–165 KB, under the 200 KB of issue #7 (tests/test_explorer_budget.py).
 MAX_POINTS = 2000
 #: Upload limit for release files on the Releases page.
 UPLOAD_LIMIT_BYTES = 20 * 1024 * 1024
@@ -122,6 +124,37 @@ def period_label(period: date, period_end: date | None, frequency: str) -> str:
         year, week, _ = period.isocalendar()
         return f"{year}-W{week:02d}"
     return day_label(period)
+
+
+def period_labels(frequency: str, period: pl.Expr, period_end: pl.Expr | None = None) -> pl.Expr:
+    """`period_label` as a Polars expression: a column of labels at once (chart hover text)."""
+    end = period if period_end is None else period_end.fill_null(period)
+    year = period.dt.year()
+    if frequency == "M":
+        same_year = end.dt.year() == year
+        return (
+            pl.when(same_year & (end.dt.month() == period.dt.month()))
+            .then(period.dt.strftime("%b %Y"))
+            .when(same_year)
+            .then(pl.concat_str(period.dt.strftime("%b"), pl.lit("–"), end.dt.strftime("%b %Y")))
+            .otherwise(
+                pl.concat_str(period.dt.strftime("%b %Y"), pl.lit("–"), end.dt.strftime("%b %Y"))
+            )
+        )
+    if frequency == "Q":
+        return pl.format("{} Q{}", year, period.dt.quarter())
+    if frequency == "S":
+        return pl.format("{} H{}", year, pl.when(period.dt.month() <= 6).then(1).otherwise(2))
+    if frequency == "A":
+        return year.cast(pl.String)
+    if frequency == "W":
+        return period.dt.strftime("%G-W%V")
+    return day_labels(period)
+
+
+def day_labels(value: pl.Expr) -> pl.Expr:
+    """`day_label` as a Polars expression (``—`` for a missing day)."""
+    return value.dt.strftime("%-d %b %Y").fill_null("—")
 
 
 def day_label(value: date | datetime | None) -> str:
@@ -457,13 +490,81 @@ class Drawn:
     until: date | None = None
 
 
-_PROVENANCE_SQL = """
-SELECT d.series_id, d.period, d.period_end, d.value,
-       d.release_id, r.published_at, r.source, r.title, r.url
-FROM drawn AS d
+# Each reads every drawn series in one pass over the store (the macros' `series_ids` list): one
+# query per series costs a scan and a plan per series, ~30 ms and ~50 ms each on 10M rows.
+_KNOWN_SQL = """
+SELECT k.series_id, k.period, k.period_end, k.value,
+       k.release_id, k.published_at, r.source, r.title, r.url
+FROM series_asof(NULL, as_of := $ts, series_ids := $ids) AS k
 LEFT JOIN releases AS r USING (release_id)
-ORDER BY d.series_id, {vintage}d.period
+ORDER BY k.series_id, k.period
 """
+
+# Provenance of a derived value: the newest release among the observations its period covers
+# (for an aggregate, its sub-periods; otherwise the period itself).
+_SOURCED_SQL = """
+WITH
+drawn AS (
+    {derived}
+),
+known AS (
+    SELECT series_id, period, release_id
+    FROM series_asof(NULL, as_of := $ts, series_ids := $ids)
+),
+-- Each drawn period once per calendar year it touches, so the join below is on series and year:
+-- on the series alone it compares every period with every other (8M pairs for 10 daily years).
+by_year AS (
+    SELECT d.*,
+           unnest(generate_series(year(d.period), year(coalesce(d.period_end, d.period)))) AS year
+    FROM drawn AS d
+),
+sourced AS (
+    SELECT d.series_id, d.period, d.period_end, d.value, d.unit,
+           max(k.release_id) AS release_id
+    FROM by_year AS d
+    LEFT JOIN known AS k
+      ON k.series_id = d.series_id AND year(k.period) = d.year
+     AND k.period >= d.period AND k.period <= coalesce(d.period_end, d.period)
+    GROUP BY d.series_id, d.period, d.period_end, d.value, d.unit
+)
+SELECT s.*, r.published_at, r.source, r.title, r.url
+FROM sourced AS s LEFT JOIN releases AS r USING (release_id)
+ORDER BY s.series_id, s.period
+"""
+_DERIVED = {
+    # lin after aggregation is the aggregate itself: no comparison with earlier periods needed.
+    "aggregated": """
+    SELECT series_id, period, period_end, value, unit
+    FROM aggregated(NULL, $frequency, $method, as_of := $ts, series_ids := $ids)
+    """,
+    "transformed": """
+    SELECT series_id, period, period_end, value, unit
+    FROM transformed(NULL, $code, as_of := $ts, frequency := $frequency, method := $method,
+                     series_ids := $ids)
+    """,
+    "rebased": """
+    SELECT series_id, period, period_end, value, unit
+    FROM rebased(NULL, $first, base_end := $last, as_of := $ts, frequency := $frequency,
+                 method := $method, series_ids := $ids)
+    """,
+}
+
+
+def _read(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pl.DataFrame:
+    """Run an Explorer query; a SQL guard's error (unit guard, base) is a `TransformError`."""
+    try:
+        return con.sql(sql, params=params).pl()
+    except duckdb.InvalidInputException as exc:
+        raise TransformError(db.error_text(exc)) from None
+    except duckdb.BinderException as exc:
+        if "does not support the supplied arguments" not in str(exc):
+            raise
+        # Views are re-created by writers; a store no writer has opened since an upgrade still
+        # has the old macros (without `series_ids`).
+        raise StoreError(
+            "error: the store's views are older than this version of tracker (run "
+            "`tracker init --no-seed` on the store once to refresh them)"
+        ) from None
 
 
 def _known(
@@ -471,99 +572,87 @@ def _known(
 ) -> pl.DataFrame:
     """Series (as now known or as of a time) with provenance, in one query for all of them."""
     ids = [series_ids] if isinstance(series_ids, str) else list(series_ids)
-    if as_of is None:
-        rel = con.sql(
-            "SELECT series_id, period, period_end, value, release_id FROM latest "
-            "WHERE list_contains($ids, series_id)",
-            params={"ids": ids},
-        )
-    else:
-        rel = con.sql(
-            "SELECT series_id, period, period_end, value, release_id FROM asof($ts) "
-            "WHERE list_contains($ids, series_id)",
-            params={"ids": ids, "ts": as_of},
-        )
-    with db.registered(con, drawn=rel.pl()):
-        return con.sql(_PROVENANCE_SQL.format(vintage="")).pl()
+    return _read(con, _KNOWN_SQL, {"ids": ids, "ts": as_of})
 
 
 def _derived(
-    con: duckdb.DuckDBPyConnection, series_id: str, state: ExploreState, as_of: datetime | None
+    con: duckdb.DuckDBPyConnection,
+    series_ids: list[str],
+    state: ExploreState,
+    as_of: datetime | None,
+    meta: Mapping[str, Mapping],
 ) -> pl.DataFrame:
-    """One series through `tracker.analytics` (the ``transformed`` or ``rebased`` macro).
+    """The series through the ``transformed``, ``rebased`` or ``aggregated`` macro, in one query.
 
-    The as-of cut comes first and, with a frequency, aggregation; the provenance columns name
-    the release of each period's own value.
+    The as-of cut comes first and, with a frequency, aggregation; the provenance columns name the
+    release of each period's own value.
     """
     from tracker import analytics
 
-    frequency = state.freq or None
+    params: dict = {"ts": as_of, "frequency": state.freq or None, "method": state.agg}
     if state.rebase:
         if state.transform != "lin":
             raise TransformError(
                 f"error: rebasing and the '{state.transform}' transform do not combine "
                 "(choose lin to rebase, or clear the rebase period)"
             )
-        frame = analytics.rebased(
-            con, series_id, state.rebase, as_of=as_of, frequency=frequency, method=state.agg
-        )
-    else:
-        frame = analytics.transformed(
-            con, series_id, state.transform, as_of=as_of, frequency=frequency, method=state.agg
-        )
-    # Provenance: the newest release among the observations a drawn period covers (for an
-    # aggregate, its sub-periods; otherwise the period itself).
-    known = con.sql(
-        "SELECT period, release_id FROM series_asof($id, as_of := $ts)",
-        params={"id": series_id, "ts": as_of},
-    ).pl()
-    with db.registered(con, drawn=frame, known=known):
-        return con.sql(
-            """
-            WITH sourced AS (
-                SELECT d.series_id, d.period, d.period_end, d.value, d.unit,
-                       max(k.release_id) AS release_id
-                FROM drawn AS d
-                LEFT JOIN known AS k
-                  ON k.period >= d.period AND k.period <= coalesce(d.period_end, d.period)
-                GROUP BY ALL
+        # The base period's days depend on each series' frequency (an ISO date names the
+        # observation containing it): one query per distinct span, usually one in all.
+        spans: dict[tuple[date, date], list[str]] = {}
+        for series_id in series_ids:
+            frequency = state.freq or meta[series_id]["frequency"]
+            spans.setdefault(analytics._base_span(state.rebase, frequency), []).append(series_id)
+        frames = [
+            _read(
+                con,
+                _SOURCED_SQL.format(derived=_DERIVED["rebased"]),
+                {**params, "ids": ids, "first": first, "last": last},
             )
-            SELECT s.*, r.published_at, r.source, r.title, r.url
-            FROM sourced AS s LEFT JOIN releases AS r USING (release_id)
-            ORDER BY s.period
-            """
-        ).pl()
+            for (first, last), ids in spans.items()
+        ]
+        return pl.concat(frames, how="diagonal_relaxed").sort("series_id", "period")
+    if state.transform == "lin":
+        return _read(
+            con, _SOURCED_SQL.format(derived=_DERIVED["aggregated"]), {**params, "ids": series_ids}
+        )
+    return _read(
+        con,
+        _SOURCED_SQL.format(derived=_DERIVED["transformed"]),
+        {**params, "ids": series_ids, "code": state.transform},
+    )
+
+
+def _catalogue_rows(con: duckdb.DuckDBPyConnection, series_ids: list[str]) -> dict[str, dict]:
+    """Catalogue rows by id, in the order asked, in one query for all of them."""
+    rows = con.sql(
+        "SELECT * FROM series WHERE list_contains($ids, series_id)", params={"ids": series_ids}
+    ).pl()
+    known = {row["series_id"]: row for row in rows.to_dicts()}
+    # An unknown id gets the catalogue's own error, with the ids that come close.
+    return {s: known.get(s) or queries.require_series(con, s) for s in series_ids}
 
 
 def explore(path: Path, state: ExploreState, *, max_points: int | None = MAX_POINTS) -> Drawn:
-    """The Explorer's data for ``state``; ``max_points=None`` returns every row (the download)."""
+    """The Explorer's data for ``state``; ``max_points=None`` returns every row (the download).
+
+    ``max_points`` is the budget of the whole figure, shared by its traces (see `downsample`).
+    """
     as_of = _ts(state.as_of)
+    ids = list(dict.fromkeys(state.series))
     with reader(path) as con:
-        known = {
-            row["series_id"]: row
-            for row in con.sql(
-                "SELECT * FROM series WHERE list_contains($ids, series_id)",
-                params={"ids": list(state.series)},
-            )
-            .pl()
-            .to_dicts()
-        }
-        meta = {}
-        for series_id in state.series:
-            # An unknown id gets the catalogue's own error, with the ids that come close.
-            meta[series_id] = known.get(series_id) or queries.require_series(con, series_id)
-            if state.freq and not state.vintages:
-                # Aggregated values span the target frequency's periods.
-                meta[series_id] = {**meta[series_id], "frequency": state.freq}
+        meta = _catalogue_rows(con, ids)
+        if state.freq and not state.vintages:
+            # Aggregated values span the target frequency's periods.
+            meta = {s: {**m, "frequency": state.freq} for s, m in meta.items()}
         plain = state.transform == "lin" and not state.rebase and not state.freq
-        frames = []
-        if state.vintages and len(state.series) == 1:
-            frames.append(_vintages(con, state.series[0], as_of))
+        if state.vintages and len(ids) == 1:
+            frame = _vintages(con, ids[0], as_of)
         elif plain:
-            frames.append(_known(con, state.series, as_of))
+            frame = _known(con, ids, as_of)
         else:
-            frames.extend(_derived(con, series_id, state, as_of) for series_id in state.series)
-        frame = pl.concat(frames, how="diagonal_relaxed") if frames else _empty_drawn()
+            frame = _derived(con, ids, state, as_of, meta)
+        # Traces (and their colours) follow the order the series were picked in.
+        frame = _in_order(frame, _trace_keys(frame), ids)
         if state.start or state.end:
             frame = frame.filter(
                 pl.col("period_end").fill_null(pl.col("period"))
@@ -572,7 +661,7 @@ def explore(path: Path, state: ExploreState, *, max_points: int | None = MAX_POI
             )
         downsampled = False
         if max_points is not None:
-            frame, downsampled = downsample(con, frame, max_points=max_points)
+            frame, downsampled = downsample(frame, max_points=max_points)
         event_frame = _events_for(con, as_of) if state.events else None
         policy = [s for s, m in meta.items() if m["kind"] == "policy"]
         regime_frame = _regimes_for(con, policy, as_of) if state.regimes and policy else None
@@ -644,52 +733,95 @@ def _events_for(con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> pl.Da
 def _regimes_for(
     con: duckdb.DuckDBPyConnection, series_ids: list[str], as_of: datetime | None
 ) -> pl.DataFrame:
-    """Policy regimes of the given series as known at ``as_of`` (`tracker.analytics.regimes`)."""
-    from tracker import analytics
-
-    frames = [analytics.regimes(con, series_id, as_of=as_of) for series_id in series_ids]
-    return pl.concat(frames, how="diagonal_relaxed")
-
-
-_DOWNSAMPLE_SQL = """
-WITH
-bucketed AS (
-    SELECT *,
-           ntile($buckets) OVER (PARTITION BY series_id{vintage} ORDER BY period) AS bucket,
-           count(*) OVER (PARTITION BY series_id{vintage}) AS n_points
-    FROM drawn
-),
-ranked AS (
-    SELECT *,
-           row_number() OVER (PARTITION BY series_id{vintage}, bucket
-                              ORDER BY value ASC NULLS LAST, period) AS low_rank,
-           row_number() OVER (PARTITION BY series_id{vintage}, bucket
-                              ORDER BY value DESC NULLS LAST, period) AS high_rank
-    FROM bucketed
-)
-SELECT * EXCLUDE (bucket, n_points, low_rank, high_rank)
-FROM ranked
-WHERE n_points <= $max_points OR low_rank = 1 OR high_rank = 1
-ORDER BY series_id{vintage}, period
-"""
+    """Policy regimes of the given series as known at ``as_of`` (the ``regimes_asof`` macro, as
+    `tracker.analytics.regimes` reads it), in one query for all of them."""
+    return con.sql(
+        """
+        SELECT * FROM regimes_asof($ts)
+        WHERE list_contains($ids, series_id)
+        ORDER BY series_id, effective_from
+        """,
+        params={"ts": as_of, "ids": series_ids},
+    ).pl()
 
 
-def downsample(
-    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, max_points: int = MAX_POINTS
-) -> tuple[pl.DataFrame, bool]:
-    """Keep the minimum and the maximum of each of ``max_points / 2`` buckets per series.
+def _trace_keys(frame: pl.DataFrame) -> list[str]:
+    """The columns that tell one drawn trace from another."""
+    return ["series_id", "vintage_id"] if "vintage_id" in frame.columns else ["series_id"]
 
-    Stateless (computed per request over what is being drawn) and extremes-preserving: a spike
-    survives any zoom level. Returns the frame and whether anything was dropped.
+
+def _in_order(
+    frame: pl.DataFrame, keys: list[str], series_ids: list[str] | None = None
+) -> pl.DataFrame:
+    """Rows by trace, then period; the series in the order given (default: as they first appear)."""
+    if series_ids is None:
+        series_ids = frame["series_id"].unique(maintain_order=True).to_list()
+    rank = pl.col("series_id").replace_strict(
+        {s: i for i, s in enumerate(series_ids)}, default=len(series_ids), return_dtype=pl.Int64
+    )
+    return frame.sort(rank, *keys[1:], "period")
+
+
+def point_share(lengths: Iterable[int], budget: int) -> int | None:
+    """The most points each trace may keep so that all of them together stay within ``budget``.
+
+    Traces shorter than an equal share keep every point and leave the rest to the longer ones
+    (water-filling): one daily series next to a monthly one keeps the monthly one whole. None when
+    everything fits.
     """
-    if frame.is_empty():
+    ordered = sorted(lengths)
+    left = budget
+    for index, length in enumerate(ordered):
+        fair = left // (len(ordered) - index)
+        if length > fair:
+            return max(fair, 0)
+        left -= length
+    return None
+
+
+def downsample(frame: pl.DataFrame, *, max_points: int = MAX_POINTS) -> tuple[pl.DataFrame, bool]:
+    """At most ``max_points`` rows for the whole figure, shared by its traces (`point_share`).
+
+    A trace longer than its share ``cap`` keeps its first and last rows and the minimum and the
+    maximum of each of ``(cap - 2) // 2`` equal buckets (row ``i`` of ``n`` is in bucket
+    ``i * buckets // n``; ties go to the earlier row, and a bucket with no value keeps its first
+    row, so a gap stays a gap). So the budget holds while a share is at least 4 points. Stateless
+    (computed per request over what is being drawn) and extremes-preserving: a spike survives any
+    zoom level. Returns the frame (rows by trace, then period) and whether anything was dropped.
+    """
+    if frame.height <= max_points:
         return frame, False
-    vintage = ", vintage_id" if "vintage_id" in frame.columns else ""
-    with db.registered(con, drawn=frame):
-        out = con.sql(
-            _DOWNSAMPLE_SQL.format(vintage=vintage),
-            params={"buckets": max(max_points // 2, 1), "max_points": max_points},
-        ).pl()
+    keys = _trace_keys(frame)
+    cap = point_share(frame.group_by(keys).len()["len"].to_list(), max_points)
+    if cap is None:
+        return frame, False
+    buckets = max((cap - 2) // 2, 1)
+    rows = (
+        _in_order(frame, keys)
+        .with_row_index("_row")
+        .with_columns(pl.struct(keys).rle_id().alias("_trace"))
+        .with_columns(
+            pl.len().over("_trace").alias("_n"),
+            (pl.col("_row") - pl.col("_row").min().over("_trace")).alias("_position"),
+        )
+    )
+    # One integer key per (trace, bucket): a group-by over it beats windows over the text keys.
+    bucket = pl.col("_trace") * (buckets + 1) + pl.col("_position") * buckets // pl.col("_n")
+    extremes = (
+        rows.filter(pl.col("_n") > cap)
+        .group_by(bucket.alias("_bucket"))
+        .agg(
+            pl.col("_row").sort_by("value", nulls_last=True).first().alias("low"),
+            pl.col("_row").sort_by("value", descending=True, nulls_last=True).first().alias("high"),
+        )
+    )
+    kept = pl.concat([extremes["low"], extremes["high"]]).implode()
+    out = rows.filter(
+        (pl.col("_n") <= cap)
+        | (pl.col("_position") == 0)
+        | (pl.col("_position") == pl.col("_n") - 1)
+        | pl.col("_row").is_in(kept)
+    ).drop("_row", "_trace", "_n", "_position")
     return out, out.height < frame.height
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -23,6 +24,28 @@ def trace_named(figure: dict, series_id: str) -> dict:
 
 def value_at(trace: dict, x: str) -> float:
     return trace["y"][trace["x"].index(x)]
+
+
+def hover_text(trace: dict, x: str) -> str:
+    """What Plotly shows when hovering the point at ``x``: the trace's hovertemplate filled in."""
+    index = trace["x"].index(x)
+    custom = trace["customdata"][index]
+
+    def field(match: re.Match) -> str:
+        name, number = match.group(1), match.group(2)
+        if name == "fullData.name":
+            return trace["name"]
+        if name == "y":
+            value = trace["y"][index]
+            # The two d3 formats the figures use.
+            if number == ",.0f":
+                return f"{value:,.0f}"
+            assert number == ",.2~f", number
+            return f"{value:,.2f}".rstrip("0").rstrip(".")
+        return str(custom[int(re.fullmatch(r"customdata\[(\d+)\]", name).group(1))])
+
+    filled = re.sub(r"%\{([^}:]+)(?::([^}]*))?\}", field, trace["hovertemplate"])
+    return filled.removesuffix("<extra></extra>")
 
 
 def draw(path: Path, **state) -> tuple[data.Drawn, dict]:
@@ -160,10 +183,15 @@ def test_hover_names_value_unit_period_release_and_source(seeded: Path):
     _, figure = draw(seeded, series=("CHN.EXPORTS.YOY",))
     trace = trace_named(figure, "CHN.EXPORTS.YOY")
 
-    result = trace["customdata"][trace["x"].index("2025-05-01")]
+    result = hover_text(trace, "2025-05-01")
 
-    assert result == ["May 2025", "40", "9 Jun 2025", "China customs (GAC)", "% y/y", "4.8"]
-    assert "%{customdata[5]}" in trace["hovertemplate"]
+    assert result == (
+        "<b>China goods exports, y/y (USD)</b><br>May 2025: <b>4.8</b> % y/y<br>"
+        "release 40, published 9 Jun 2025<br>China customs (GAC)"
+    )
+    # Only what changes per point travels with each point; name, unit and source once.
+    per_point = trace["customdata"][trace["x"].index("2025-05-01")]
+    assert list(per_point) == ["May 2025", "40", "9 Jun 2025"]
 
 
 def test_two_units_get_two_axes(seeded: Path):
@@ -334,9 +362,8 @@ def test_downsampling_keeps_extremes_and_bounds_points(seeded: Path):
             "value": values,
         }
     )
-    with data.reader(seeded) as con:
-        result, dropped = data.downsample(con, frame, max_points=500)
-        short, short_dropped = data.downsample(con, frame.head(300), max_points=500)
+    result, dropped = data.downsample(frame, max_points=500)
+    short, short_dropped = data.downsample(frame.head(300), max_points=500)
 
     assert dropped is True
     assert result.height <= 500

@@ -335,9 +335,17 @@ def chart_title(state: data.ExploreState, drawn: data.Drawn) -> str:
 
 def series_info(drawn: data.Drawn, state: data.ExploreState) -> html.Div:
     rows = []
+    # The newest drawn period of each series, in one pass over the frame.
+    newest = {
+        row["series_id"]: row
+        for row in drawn.frame.select("series_id", "period", "release_id", "published_at")
+        .sort("period")
+        .group_by("series_id")
+        .last()
+        .to_dicts()
+    }
     for series_id, meta in drawn.meta.items():
-        part = drawn.frame.filter(drawn.frame["series_id"] == series_id)
-        last = part.sort("period").row(-1, named=True) if part.height else None
+        last = newest.get(series_id)
         rows.append(
             html.Tr(
                 [
@@ -359,8 +367,9 @@ def series_info(drawn: data.Drawn, state: data.ExploreState) -> html.Div:
     if drawn.downsampled:
         note.append(
             help_text(
-                f"Long series are drawn with the minimum and maximum of each of "
-                f"{data.MAX_POINTS // 2} buckets; zoom in for detail, the download has every row."
+                f"Long series are drawn with the minimum and maximum of equal buckets, "
+                f"{data.MAX_POINTS:,} points for the whole chart; zoom in for detail, "
+                "the download has every row."
             )
         )
     return html.Div(

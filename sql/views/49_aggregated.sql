@@ -1,4 +1,4 @@
--- aggregated(series_id, frequency, method, as_of := NULL): table macro, a series at a lower frequency (monthly -> quarterly -> annual); one row per series and target period.
+-- aggregated(series_id, frequency, method, as_of := NULL, series_ids := NULL): table macro, a series (or a list of them) at a lower frequency (monthly -> quarterly -> annual); one row per series and target period.
 -- The as-of cut comes first (series_asof), then aggregation, as FRED does it:
 --   avg  the mean of the sub-periods. A span (China's Jan–Feb) counts for its months: for a 'level'
 --        series its value is taken as the total of its months (flows: (JanFeb + Mar) / 3), for any
@@ -13,25 +13,42 @@
 -- included). Weekly, daily and irregular series can only be returned unchanged. An unknown series, a
 -- finer target, an unknown method or a sum of a non-level is an SQL error saying what to do.
 -- Arguments: series_id (NULL = every series, then frequency must be NULL), frequency, method
--- ('avg', 'sum', 'eop'; NULL = 'avg'), as_of (NULL = as now known).
+-- ('avg', 'sum', 'eop'; NULL = 'avg'), as_of (NULL = as now known), series_ids (a list of ids
+-- used instead of series_id, each treated as if given alone: aggregated(NULL, 'Q', 'avg',
+-- series_ids := ['A', 'B']) is aggregated('A', 'Q', 'avg') and aggregated('B', 'Q', 'avg') together,
+-- read in one pass).
 -- Columns: series_id, period (first day of the target period), period_end, value (NULL when
 -- incomplete), unit (the series' unit), frequency (of the rows returned), covered (sub-periods with
 -- a value, in periods of the series' frequency), expected (sub-periods the target period has).
-CREATE OR REPLACE MACRO aggregated(series_id, frequency, method, as_of := NULL) AS TABLE
+CREATE OR REPLACE MACRO aggregated(
+    series_id, frequency, method, as_of := NULL, series_ids := NULL
+) AS TABLE
 WITH
 request AS (
     SELECT
-        CAST(series_id AS VARCHAR) AS requested_id,
+        CAST(unnest(coalesce(series_ids, [series_id])) AS VARCHAR) AS requested_id,
         CAST(frequency AS VARCHAR) AS requested_frequency,
         lower(CAST(coalesce(method, 'avg') AS VARCHAR)) AS requested_method
 ),
+matched AS (
+    -- The series asked for (an equi-join: an OR in the join condition is a nested loop over the
+    -- whole catalogue for each id asked), or every series for a NULL id.
+    SELECT q.*, s.series_id, s.unit, s.unit_kind, s.frequency
+    FROM request AS q
+    LEFT JOIN series AS s ON s.series_id = q.requested_id
+    WHERE q.requested_id IS NOT NULL
+    UNION ALL
+    SELECT q.*, s.series_id, s.unit, s.unit_kind, s.frequency
+    FROM request AS q
+    LEFT JOIN series AS s ON TRUE
+    WHERE q.requested_id IS NULL
+),
 catalogue AS (
     SELECT
-        q.requested_id, q.requested_frequency, q.requested_method,
-        s.series_id, s.unit, s.unit_kind, s.frequency AS source_frequency,
-        coalesce(q.requested_frequency, s.frequency) AS target_frequency
-    FROM request AS q
-    LEFT JOIN series AS s ON q.requested_id IS NULL OR s.series_id = q.requested_id
+        m.requested_id, m.requested_frequency, m.requested_method,
+        m.series_id, m.unit, m.unit_kind, m.frequency AS source_frequency,
+        coalesce(m.requested_frequency, m.frequency) AS target_frequency
+    FROM matched AS m
 ),
 checked AS (
     SELECT
@@ -81,7 +98,7 @@ known AS (
         c.mode, c.unit, c.unit_kind, c.source_frequency, c.target_frequency, c.requested_method,
         period_index(c.source_frequency, k.period_end)
             - period_index(c.source_frequency, k.period) + 1 AS span
-    FROM series_asof(series_id, as_of := as_of) AS k
+    FROM series_asof(series_id, as_of := as_of, series_ids := series_ids) AS k
     JOIN checked AS c ON c.series_id = k.series_id
 ),
 unchanged AS (

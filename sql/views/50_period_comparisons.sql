@@ -1,4 +1,4 @@
--- period_comparisons(series_id, as_of := NULL, frequency := NULL, method := 'avg'): table macro, each observation with the value of the period before and of a year before; one row per series and period.
+-- period_comparisons(series_id, as_of := NULL, frequency := NULL, method := 'avg', series_ids := NULL): table macro, each observation with the value of the period before and of a year before; one row per series and period.
 -- The shared step of transformed and trends. The previous and year-ago values are looked up by
 -- PERIOD, never by row offset, so a gap gives NULL instead of a comparison with the wrong period:
 --   previous  the periods that end the day before this one starts, as many as this one spans
@@ -14,11 +14,12 @@
 -- Irregular series (policy levels) have no period arithmetic: previous is the observation before,
 -- year_ago the value in force one year before the observation's date (NULL if none yet).
 -- frequency/method aggregate first (see aggregated), so comparisons are between target periods.
+-- series_ids: a list of ids used instead of series_id (see aggregated), read in one pass.
 -- Columns: series_id, frequency (of the rows), unit, unit_kind, period, period_end, span (periods of
 -- that frequency the observation covers: 1, or 2 for a Jan–Feb span), value, previous_value,
 -- year_ago_value.
 CREATE OR REPLACE MACRO period_comparisons(
-    series_id, as_of := NULL, frequency := NULL, method := 'avg'
+    series_id, as_of := NULL, frequency := NULL, method := 'avg', series_ids := NULL
 ) AS TABLE
 WITH
 known AS (
@@ -26,7 +27,7 @@ known AS (
         a.series_id, a.frequency, a.unit, s.unit_kind, a.period, a.period_end, a.value,
         period_index(a.frequency, a.period) AS first_unit,
         period_index(a.frequency, a.period_end) AS last_unit
-    FROM aggregated(series_id, frequency, method, as_of := as_of) AS a
+    FROM aggregated(series_id, frequency, method, as_of := as_of, series_ids := series_ids) AS a
     JOIN series AS s ON s.series_id = a.series_id
 ),
 windows AS (

@@ -1,4 +1,4 @@
--- transformed(series_id, code, as_of := NULL, frequency := NULL, method := 'avg'): table macro, a series through one of FRED's units transforms; one row per period.
+-- transformed(series_id, code, as_of := NULL, frequency := NULL, method := 'avg', series_ids := NULL): table macro, a series (or a list of them) through one of FRED's units transforms; one row per series and period.
 -- The as-of cut comes first: transformed('CHN.EXPORTS.YOY', 'chg', as_of := DATE '2025-06-10') is
 -- what the change looked like on that day. With frequency/method the series is aggregated first
 -- (aggregated), then transformed, as FRED does it. Formulas (FRED), with x the value, x_prev the
@@ -24,15 +24,17 @@
 -- Refused with an SQL error (unit_guard): an unknown code, and pch, pc1, pca, cch, cca, log of a
 -- series whose unit_kind is rate, growth_yoy, growth_pop or share, e.g.
 --   pc1 is a percent change, but CHN.EXPORTS.YOY is already a growth rate (% y/y); use ch1 for the change in percentage points
+-- series_ids: a list of ids used instead of series_id, each transformed (and guarded) as if given
+-- alone, read in one pass: transformed(NULL, 'pc1', series_ids := ['A', 'B']) (the Explorer's chart).
 -- Columns: series_id, period, period_end (differs from the period's usual end for a span of months),
 -- value (transformed), unit (what the transformed numbers are, e.g. '% change from a year ago').
 CREATE OR REPLACE MACRO transformed(
-    series_id, code, as_of := NULL, frequency := NULL, method := 'avg'
+    series_id, code, as_of := NULL, frequency := NULL, method := 'avg', series_ids := NULL
 ) AS TABLE
 WITH
 request AS (
     SELECT
-        CAST(series_id AS VARCHAR) AS requested_id,
+        CAST(unnest(coalesce(series_ids, [series_id])) AS VARCHAR) AS requested_id,
         lower(CAST(code AS VARCHAR)) AS requested_code
 ),
 checked AS (
@@ -54,7 +56,9 @@ compared AS (
     SELECT
         c.*,
         periods_per_year(c.frequency) / c.span AS per_year
-    FROM period_comparisons(series_id, as_of := as_of, frequency := frequency, method := method) AS c
+    FROM period_comparisons(
+        series_id, as_of := as_of, frequency := frequency, method := method, series_ids := series_ids
+    ) AS c
 ),
 computed AS (
     SELECT

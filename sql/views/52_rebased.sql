@@ -1,4 +1,4 @@
--- rebased(series_id, base_period, base_end := NULL, as_of := NULL, frequency := NULL, method := 'avg'): table macro, a series as an index equal to 100 in a base period; one row per period.
+-- rebased(series_id, base_period, base_end := NULL, as_of := NULL, frequency := NULL, method := 'avg', series_ids := NULL): table macro, a series (or a list of them) as an index equal to 100 in a base period; one row per series and period.
 -- value = per-period value / base value * 100, after the as-of cut (and after aggregation when
 -- frequency is given). The base is every observation overlapping base_period .. base_end (base_end
 -- NULL: the observation containing base_period), e.g. base_period DATE '2015-01-01', base_end
@@ -7,15 +7,18 @@
 -- months: for unit_kind 'level' its value is divided by its months (a two-month total becomes a
 -- monthly rate), otherwise it is taken as the average of its months.
 -- Rebasing a series whose unit_kind is rate, growth_yoy, growth_pop or share is refused (unit_guard).
+-- series_ids: a list of ids used instead of series_id, each rebased (and checked) as if given alone,
+-- read in one pass.
 -- Columns: series_id, period, period_end, value (index), unit ('index, <base> = 100', the base as a
 -- period code when it is one observation or a whole year, half, quarter or month: 'index, 2020 = 100').
 CREATE OR REPLACE MACRO rebased(
-    series_id, base_period, base_end := NULL, as_of := NULL, frequency := NULL, method := 'avg'
+    series_id, base_period, base_end := NULL, as_of := NULL, frequency := NULL, method := 'avg',
+    series_ids := NULL
 ) AS TABLE
 WITH
 request AS (
     SELECT
-        CAST(series_id AS VARCHAR) AS requested_id,
+        CAST(unnest(coalesce(series_ids, [series_id])) AS VARCHAR) AS requested_id,
         CAST(base_period AS DATE) AS base_first,
         CAST(coalesce(base_end, base_period) AS DATE) AS base_last
 ),
@@ -52,15 +55,17 @@ known AS (
     SELECT
         a.series_id, a.period, a.period_end, a.value, a.frequency,
         period_index(a.frequency, a.period_end) - period_index(a.frequency, a.period) + 1 AS span
-    FROM aggregated(series_id, frequency, method, as_of := as_of) AS a
+    FROM aggregated(series_id, frequency, method, as_of := as_of, series_ids := series_ids) AS a
 ),
 base_rows AS (
     SELECT k.*
-    FROM known AS k, request AS q
+    FROM known AS k
+    JOIN request AS q ON q.requested_id = k.series_id
     WHERE k.period <= q.base_last AND k.period_end >= q.base_first
 ),
 base AS (
     SELECT
+        b.series_id,
         count(*) AS observations,
         count(b.value) AS with_value,
         min(b.period) AS first_day,
@@ -70,6 +75,7 @@ base AS (
         sum(b.value) AS total,
         sum(b.value * b.span) AS weighted_total
     FROM base_rows AS b
+    GROUP BY b.series_id
 ),
 base_checked AS (
     SELECT
@@ -81,7 +87,7 @@ base_checked AS (
         CASE
             -- The unit guard first: a refused rebase is reported as such, not as a missing base.
             WHEN k.code IS NULL THEN NULL
-            WHEN b.observations = 0 OR b.with_value < b.observations
+            WHEN b.observations IS NULL OR b.with_value < b.observations
                 OR b.first_day > k.base_first OR b.last_day < k.base_last
                 OR b.units <> period_index(b.frequency, b.last_day) - period_index(b.frequency, b.first_day) + 1
             THEN error(
@@ -90,7 +96,9 @@ base_checked AS (
             WHEN k.unit_kind = 'level' THEN b.total / b.units
             ELSE b.weighted_total / b.units
         END AS base_value
-    FROM checked AS k, base AS b
+    FROM checked AS k
+    -- A series without base rows has no `base` row: NULL observations, an error below.
+    LEFT JOIN base AS b ON b.series_id = k.requested_id
 ),
 guarded AS (
     SELECT
