@@ -753,6 +753,11 @@ def bench_dashboard(size: Size, data: dict, progress: Progress) -> dict:
         out["cases"][name] = {
             "data": stats(case["data"]),
             "callback": stats(case["callback"]),
+            **{
+                key: stats(case[key])
+                for key in ("per_call_data", "per_call_callback")
+                if case.get(key)
+            },
             **{k: case[k] for k in ("figure_bytes", "response_bytes", "points", "rows")},
         }
         progress.say(

@@ -6,6 +6,7 @@ reads the process's peak RSS from ``wait4``. Tasks import only what they measure
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -261,27 +262,39 @@ def dashboard(args: dict) -> dict:
         return last["drawn"]
 
     data.explore = timed_explore
+    from tracker import snapshots
+
     out: dict = {"mode": "callback", "cases": {}}
+    store = Path(args["db"])
     with app.server.app_context():
         for case in args["cases"]:
             controls = (case["series"], "lin", "", "avg", "", case["as_of"],
                         ["events", "regimes"], None, "light")  # fmt: skip
-            data_times, callback_times = [], []
-            outputs: tuple = ()
-            response = ""
-            for round_ in range(args["warmup"] + args["runs"]):
-                mark = clock()
-                outputs = explore.draw(*controls)
-                response = plotly_json.to_json_plotly(list(outputs))
-                elapsed = clock() - mark
-                if round_ >= args["warmup"]:
-                    data_times.append(last["time"])
-                    callback_times.append(elapsed)
+            measured: dict = {}
+            # As `tracker serve` runs it (one connection per process to a snapshot), and with a
+            # read-only connection opened and closed per call (the dashboard without a server).
+            for mode, serving in (("per_call", contextlib.nullcontext()),
+                                  ("served", snapshots.registered_server(store))):  # fmt: skip
+                with serving:
+                    data_times, callback_times = [], []
+                    outputs: tuple = ()
+                    response = ""
+                    for round_ in range(args["warmup"] + args["runs"]):
+                        mark = clock()
+                        outputs = explore.draw(*controls)
+                        response = plotly_json.to_json_plotly(list(outputs))
+                        elapsed = clock() - mark
+                        if round_ >= args["warmup"]:
+                            data_times.append(last["time"])
+                            callback_times.append(elapsed)
+                measured[mode] = (data_times, callback_times)
             figure = plotly_json.to_json_plotly(outputs[0])
             points = sum(len(trace.get("x") or []) for trace in outputs[0].get("data", []))
             out["cases"][case["name"]] = {
-                "data": data_times,
-                "callback": callback_times,
+                "data": measured["served"][0],
+                "callback": measured["served"][1],
+                "per_call_data": measured["per_call"][0],
+                "per_call_callback": measured["per_call"][1],
                 "figure_bytes": len(figure.encode()),
                 "response_bytes": len(response.encode()),
                 "points": points,
