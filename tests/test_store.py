@@ -173,3 +173,27 @@ def test_a_value_published_as_missing_is_the_latest_version(con):
     assert con.sql("SELECT value FROM asof(DATE '2025-01-31')").fetchall() == [(1.0,)]
     assert con.sql("SELECT value FROM asof(DATE '2025-02-10')").fetchall() == [(None,)]
     assert con.sql("SELECT value FROM first_release").fetchall() == [(1.0,)]
+
+
+def test_serving_a_store_with_older_views_refreshes_them_first(tmp_path):
+    """`tracker serve` on a store made by an older tracker (other macro text) re-creates its
+    views before the dashboard reads it; on a current store it changes nothing."""
+    from tracker.cli import _bring_schema_up_to_date
+
+    path = tmp_path / "old.duckdb"
+    with db.connect(path) as con:
+        db.ensure_schema(con)
+        # What an older tracker left: a one-series macro and its digest.
+        con.execute("CREATE OR REPLACE MACRO series_asof(series_id, as_of := NULL) AS TABLE "
+                    "SELECT 1 AS old")  # fmt: skip
+        con.execute(f"UPDATE {db.VIEWS_STATE_TABLE} SET digest = 'older'")
+    _bring_schema_up_to_date(path)
+    with db.connect(path, read_only=True) as con:
+        assert db.scalar(con, f"SELECT digest FROM {db.VIEWS_STATE_TABLE}") != "older"
+        rows = con.execute(
+            "SELECT count(*) FROM series_asof(NULL, series_ids := ['NONE'])"
+        ).fetchall()
+    assert rows == [(0,)]
+    before = path.read_bytes()
+    _bring_schema_up_to_date(path)
+    assert path.read_bytes() == before

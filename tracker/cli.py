@@ -683,6 +683,24 @@ def compact_cmd(db_path: Path | None, dry_run: bool) -> None:
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
+def _bring_schema_up_to_date(target: Path) -> None:
+    """Migrate the store and refresh its views if they come from an older tracker (a no-op when
+    they are current), so the dashboard never meets an outdated macro. A store that cannot be
+    written (read-only file, another writer for more than 10 s) is served as it is, with a
+    warning."""
+    from tracker.errors import StoreError
+
+    try:
+        with db.writer(target):
+            pass
+    except StoreError as exc:
+        err.print(
+            f"warning: could not bring the store's schema up to date ({exc.message}); if the "
+            "dashboard reports outdated views, run `tracker init --no-seed` on the store",
+            markup=False,
+        )
+
+
 @cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -709,6 +727,7 @@ def serve(db_path: Path | None, host: str, port: int, debug: bool) -> None:
             f"error: store {target} does not exist (run `tracker init` to create it, "
             "or pass --db / set TRACKER_DB)"
         )
+    _bring_schema_up_to_date(target)
     if host not in LOOPBACK_HOSTS:
         err.print(
             f"warning: listening on {host}: the dashboard, including its SQL console and release "
