@@ -10,11 +10,16 @@ registration goes when the worker exits.
 from __future__ import annotations
 
 import atexit
+import sys
 
 from dashboards.app import create_app, warm_up
 from tracker import db, snapshots
 
 store = db.resolve(None)
+# As `tracker serve` does: an older store's views are refreshed before the first request.
+warning = db.update_schema(store)
+if warning:
+    print(warning, file=sys.stderr)
 app = create_app(store)
 warm_up(app)
 snapshots.register(store)

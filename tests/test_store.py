@@ -178,8 +178,6 @@ def test_a_value_published_as_missing_is_the_latest_version(con):
 def test_serving_a_store_with_older_views_refreshes_them_first(tmp_path):
     """`tracker serve` on a store made by an older tracker (other macro text) re-creates its
     views before the dashboard reads it; on a current store it changes nothing."""
-    from tracker.cli import _bring_schema_up_to_date
-
     path = tmp_path / "old.duckdb"
     with db.connect(path) as con:
         db.ensure_schema(con)
@@ -187,7 +185,7 @@ def test_serving_a_store_with_older_views_refreshes_them_first(tmp_path):
         con.execute("CREATE OR REPLACE MACRO series_asof(series_id, as_of := NULL) AS TABLE "
                     "SELECT 1 AS old")  # fmt: skip
         con.execute(f"UPDATE {db.VIEWS_STATE_TABLE} SET digest = 'older'")
-    _bring_schema_up_to_date(path)
+    assert db.update_schema(path) is None
     with db.connect(path, read_only=True) as con:
         assert db.scalar(con, f"SELECT digest FROM {db.VIEWS_STATE_TABLE}") != "older"
         rows = con.execute(
@@ -195,5 +193,16 @@ def test_serving_a_store_with_older_views_refreshes_them_first(tmp_path):
         ).fetchall()
     assert rows == [(0,)]
     before = path.read_bytes()
-    _bring_schema_up_to_date(path)
+    assert db.update_schema(path) is None
     assert path.read_bytes() == before
+
+
+def test_a_store_that_cannot_be_updated_is_served_with_a_warning(tmp_path):
+    garbage = tmp_path / "not-a-store.duckdb"
+    garbage.write_bytes(b"not a database" * 100)
+    warning = db.update_schema(garbage)
+    assert warning.startswith("warning: could not bring the store's schema up to date (error: ")
+    assert "is not a tracker store" in warning and warning.endswith("--no-seed` on the store")
+    assert garbage.read_bytes() == b"not a database" * 100
+    assert db.update_schema(tmp_path / "missing.duckdb") is None
+    assert not (tmp_path / "missing.duckdb").exists()

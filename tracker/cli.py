@@ -684,21 +684,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _bring_schema_up_to_date(target: Path) -> None:
-    """Migrate the store and refresh its views if they come from an older tracker (a no-op when
-    they are current), so the dashboard never meets an outdated macro. A store that cannot be
-    written (read-only file, another writer for more than 10 s) is served as it is, with a
-    warning."""
-    from tracker.errors import StoreError
-
-    try:
-        with db.writer(target):
-            pass
-    except StoreError as exc:
-        err.print(
-            f"warning: could not bring the store's schema up to date ({exc.message}); if the "
-            "dashboard reports outdated views, run `tracker init --no-seed` on the store",
-            markup=False,
-        )
+    warning = db.update_schema(target)
+    if warning:
+        err.print(warning, markup=False)
 
 
 @cli.command()

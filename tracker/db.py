@@ -277,6 +277,26 @@ def reader(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection
         con.close()
 
 
+def update_schema(path: str | Path) -> str | None:
+    """Migrate an existing store and refresh its views if they come from an older tracker (a
+    no-op when they are current), so a dashboard never meets an outdated macro.
+
+    Returns a warning line instead of raising when the store cannot be written (read-only file,
+    another writer for more than 10 s): the dashboard then serves it as it is.
+    """
+    if not Path(path).exists():
+        return None
+    try:
+        with writer(path):
+            pass
+    except StoreError as exc:
+        return (
+            f"warning: could not bring the store's schema up to date ({exc.message}); if the "
+            "dashboard reports outdated views, run `tracker init --no-seed` on the store"
+        )
+    return None
+
+
 #: DuckDB's memory limit for writers (appends, compaction); ``$TRACKER_MEMORY_LIMIT`` overrides.
 WRITE_MEMORY_LIMIT = "750MB"
 
