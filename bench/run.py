@@ -447,53 +447,27 @@ def bench_compact(size: Size, data: dict, work: Path, progress: Progress) -> dic
     }
 
 
+def _append_ways(
+    fmt: str, file: Path, pandas_file: Path, *, source: str | None
+) -> dict[str, Callable[[Path], list[str]]]:
+    """The three commands appending ``file`` into a store path: tracker, floor, pandas+SQLite."""
+    return {
+        "tracker": lambda s: tracker_append(file, s, source=source, published=PUBLISHED),
+        "floor": lambda s: [sys.executable, "-m", "bench.floor", fmt, str(file), str(s),
+                            PUBLISHED],
+        "pandas": lambda s: [sys.executable, "-m", "bench.pandas_sqlite", fmt, str(pandas_file),
+                             str(s.with_suffix(".sqlite"))],
+    }  # fmt: skip
+
+
 def bench_append(size: Size, data: dict, work: Path, progress: Progress) -> dict:
     """Each format: tracker (CLI), floor (bare DuckDB), pandas+SQLite, round-robin per run."""
     files = data["files"]
-    ways: dict[str, dict[str, Callable[[Path], list[str]]]] = {
-        "canonical": {
-            "tracker": lambda s: tracker_append(
-                files["canonical"], s, source="Synthetic", published=PUBLISHED
-            ),
-            "floor": lambda s: [
-                sys.executable,
-                "-m",
-                "bench.floor",
-                "canonical",
-                str(files["canonical"]),
-                str(s),
-                PUBLISHED,
-            ],
-            "pandas": lambda s: [
-                sys.executable,
-                "-m",
-                "bench.pandas_sqlite",
-                "canonical",
-                str(files["canonical_csv"]),
-                str(s.with_suffix(".sqlite")),
-            ],
-        },
-        "fred": {
-            "tracker": lambda s: tracker_append(files["fred"], s, source=None, published=PUBLISHED),
-            "floor": lambda s: [
-                sys.executable,
-                "-m",
-                "bench.floor",
-                "fred",
-                str(files["fred"]),
-                str(s),
-                PUBLISHED,
-            ],
-            "pandas": lambda s: [
-                sys.executable,
-                "-m",
-                "bench.pandas_sqlite",
-                "fred",
-                str(files["fred"]),
-                str(s.with_suffix(".sqlite")),
-            ],
-        },
-    }
+    ways = {
+        "canonical": _append_ways("canonical", files["canonical"], files["canonical_csv"],
+                                  source="Synthetic"),
+        "fred": _append_ways("fred", files["fred"], files["fred"], source=None),
+    }  # fmt: skip
     times: dict = {fmt: {way: [] for way in ways[fmt]} for fmt in ways}
     internal: dict = {fmt: {way: [] for way in ways[fmt]} for fmt in ways}
     rss: dict = {fmt: {way: [] for way in ways[fmt]} for fmt in ways}
