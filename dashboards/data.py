@@ -102,32 +102,17 @@ def _ts(value: date | datetime | str | None) -> datetime | None:
 # Formatting ----------------------------------------------------------------------------------
 
 MINUS = "\u2212"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def period_label(period: date, period_end: date | None, frequency: str) -> str:
     """A period as people write it: ``May 2025``, ``Jan–Feb 2025``, ``2025 Q2``, ``2025``."""
-    end = period_end or period
-    if frequency == "M":
-        if (end.year, end.month) != (period.year, period.month):
-            if end.year == period.year:
-                return f"{MONTHS[period.month - 1]}–{MONTHS[end.month - 1]} {period.year}"
-            return f"{MONTHS[period.month - 1]} {period.year}–{MONTHS[end.month - 1]} {end.year}"
-        return f"{MONTHS[period.month - 1]} {period.year}"
-    if frequency == "Q":
-        return f"{period.year} Q{(period.month - 1) // 3 + 1}"
-    if frequency == "S":
-        return f"{period.year} H{1 if period.month <= 6 else 2}"
-    if frequency == "A":
-        return str(period.year)
-    if frequency == "W":
-        year, week, _ = period.isocalendar()
-        return f"{year}-W{week:02d}"
-    return day_label(period)
+    end = pl.lit(period_end or period, pl.Date)
+    return pl.select(period_labels(frequency, pl.lit(period, pl.Date), end)).item()
 
 
 def period_labels(frequency: str, period: pl.Expr, period_end: pl.Expr | None = None) -> pl.Expr:
-    """`period_label` as a Polars expression: a column of labels at once (chart hover text)."""
+    """Labels for a column of periods (see `period_label`); ``W`` is the ISO week, and other
+    frequencies show the day."""
     end = period if period_end is None else period_end.fill_null(period)
     year = period.dt.year()
     if frequency == "M":
@@ -158,10 +143,8 @@ def day_labels(value: pl.Expr) -> pl.Expr:
 
 
 def day_label(value: date | datetime | None) -> str:
-    """``9 Jun 2025``."""
-    if value is None:
-        return "—"
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    """``9 Jun 2025`` (``—`` for None)."""
+    return pl.select(day_labels(pl.lit(value, pl.Date))).item()
 
 
 def _number(value: float) -> str:
@@ -344,7 +327,7 @@ def _forecast_card(con: duckdb.DuckDBPyConnection, row: dict, target: int) -> Ca
     change_text = format_change(change, row["unit"])
     if last is not None and len(evolution) >= 2:
         before = evolution.row(-2, named=True)
-        change_text += f" vs {MONTHS[before['period'].month - 1]} {before['period'].year} outlook"
+        change_text += f" vs {period_label(before['period'], None, 'M')} outlook"
     return Card(
         **_catalogue_fields(row),
         period=date(target, 1, 1),

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from dashboards.data import MONTHS, day_label, day_labels, period_label, period_labels
+from dashboards.data import day_label, day_labels, period_labels
 
 PALETTE = (
     "#2563eb",  # blue
@@ -670,9 +670,11 @@ def revision_heatmap(
         f"{day_label(r['published_at'])} (#{r['release_id']})"
         for r in releases.iter_rows(named=True)
     ]
-    y_labels = [
-        period_label(r["period"], r["period_end"], frequency) for r in periods.iter_rows(named=True)
-    ]
+    y_labels = (
+        periods.select(period_labels(frequency, pl.col("period"), pl.col("period_end")))
+        .to_series()
+        .to_list()
+    )
     col = {rid: i for i, rid in enumerate(releases["release_id"].to_list())}
     row = {p: i for i, p in enumerate(periods["period"].to_list())}
     labels = [[""] * len(col) for _ in row]
@@ -721,7 +723,3 @@ def revision_heatmap(
     layout["yaxis"].update({"type": "category", "title": {"text": "period"}})
     layout["margin"]["b"] = 110
     return {"data": [trace], "layout": layout}
-
-
-def month_label(value: date) -> str:
-    return f"{MONTHS[value.month - 1]} {value.year}"

@@ -133,6 +133,12 @@ def test_period_labels_follow_the_frequency():
     assert data.period_label(date(2025, 4, 1), date(2025, 6, 30), "Q") == "2025 Q2"
     assert data.period_label(date(2025, 1, 1), date(2025, 12, 31), "A") == "2025"
     assert data.period_label(date(2025, 5, 14), None, "irregular") == "14 May 2025"
+    assert data.period_label(date(2024, 12, 1), date(2025, 1, 31), "M") == "Dec 2024–Jan 2025"
+    assert data.period_label(date(2025, 5, 1), None, "M") == "May 2025"
+    assert data.period_label(date(2025, 7, 1), date(2025, 12, 31), "S") == "2025 H2"
+    assert data.period_label(date(2025, 5, 12), date(2025, 5, 18), "W") == "2025-W20"
+    assert data.period_label(date(2024, 12, 30), None, "W") == "2025-W01"  # ISO year
+    assert data.period_label(date(2025, 5, 2), None, "D") == "2 May 2025"
 
 
 # Explorer ------------------------------------------------------------------------------------

@@ -230,26 +230,6 @@ def test_hover_names_one_source_once_in_the_template(long_store: Path):
     assert trace["customdata"][0][0] == "1 Jan 2015"
 
 
-def test_period_labels_in_polars_equal_period_label():
-    rng = random.Random(3)
-    starts = [date(1990, 1, 1) + timedelta(days=rng.randrange(15000)) for _ in range(500)]
-    ends = [s + timedelta(days=rng.choice([0, 27, 31, 45, 59, 90, 400])) for s in starts]
-    frame = pl.DataFrame(
-        {"period": starts * 2, "period_end": ends + [None] * 500},
-        schema={"period": pl.Date, "period_end": pl.Date},
-    )
-
-    for frequency in ("M", "Q", "S", "A", "W", "D", "irregular"):
-        result = frame.select(
-            data.period_labels(frequency, pl.col("period"), pl.col("period_end"))
-        ).to_series()
-        expected = [
-            data.period_label(p, e, frequency)
-            for p, e in zip(frame["period"], frame["period_end"], strict=True)
-        ]
-        assert result.to_list() == expected, frequency
-
-
 def test_series_are_drawn_in_the_order_they_were_picked(long_store: Path):
     picked = ("LONG.M07", "LONG.D10", "LONG.M01")
 

@@ -296,12 +296,9 @@ def triangle(series_id: str | None, theme: str | None):
         frame, frequency=meta["frequency"], unit=meta["unit"], dark=theme == "dark"
     )
     first = first.with_columns(
-        pl.struct("period", "period_end")
-        .map_elements(
-            lambda r: data.period_label(r["period"], r["period_end"], meta["frequency"]),
-            return_dtype=pl.String,
+        data.period_labels(meta["frequency"], pl.col("period"), pl.col("period_end")).alias(
+            "period"
         )
-        .alias("period")
     ).drop("period_end")
     _, rows = data.grid_rows(first.with_columns(pl.col("^.*_published_at$").dt.date()))
     header = [
