@@ -299,3 +299,27 @@ def test_problems_sort_by_the_line_they_name_not_by_their_text():
     ordered = sorted((printable(text) for text in lines), key=line_of)
     assert [line_of(text) for text in ordered] == [0, 4, 7, 12, 30]
     assert ordered[2] == "error: b.xml: observation 7: bad\\ncell"
+
+
+def test_parquet_numbers_that_are_not_finite_are_named(tmp_path, seeded, unchanged):
+    """Parquet values arrive as numbers: only NaN and infinities can be wrong, and each is
+    reported by its row like a bad cell of a CSV."""
+    path = tmp_path / "bad.parquet"
+    pl.DataFrame(
+        {
+            "series_id": ["CHN.EXPORTS.YOY"] * 3,
+            "period": ["2025-06", "2025-07", "2025-08"],
+            "value": [5.8, float("inf"), float("nan")],
+        }
+    ).write_parquet(path)
+
+    result = append(path, seeded, *FLAGS)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: bad.parquet:2: column 'value': 'inf' is not a finite number "
+        "(use an empty cell for a missing value)",
+        "error: bad.parquet:3: column 'value': 'NaN' is not a finite number "
+        "(use an empty cell for a missing value)",
+    ]
+    unchanged()

@@ -514,6 +514,7 @@ def parse_numbers(
     where: Callable[[dict], str] | None = None,
     lines: bool = True,
     label: str | None = None,
+    locator: str = "line",
 ) -> tuple[pl.DataFrame, list[str]]:
     """Add a Float64 ``value`` column parsed from ``raw``; report cells that are not numbers.
 
@@ -539,6 +540,8 @@ def parse_numbers(
         Whether `LINE` holds file lines (False: record numbers, not shown).
     label
         The column named in messages when ``column`` is None (one value column).
+    locator
+        What `LINE` counts: ``line`` or ``observation`` (see `tracker.errors.problem`).
 
     Returns
     -------
@@ -561,8 +564,9 @@ def parse_numbers(
     given = pl.col(raw).is_not_null() & ~stripped.is_in(list(missing))
     bad = long.filter(given & (pl.col("value").is_null() | ~pl.col("value").is_finite()))
     problems = _report_numbers(
-        bad, file=file, hint=hint, raw=raw, column=column, label=label, where=where, lines=lines
-    )
+        bad, file=file, hint=hint, raw=raw, column=column, label=label, where=where, lines=lines,
+        locator=locator,
+    )  # fmt: skip
     return long, problems
 
 
@@ -612,27 +616,22 @@ def parse_column(
     is only checked for infinities and NaN.
     """
     if frame[column].dtype.is_numeric():
+        # Only infinities and NaN can be wrong; only those cells are turned back into text.
         cells = frame.select(
-            pl.col(column).cast(pl.String).alias("raw"), pl.col(line_column).alias(LINE)
-        ).with_columns(value=frame[column].cast(pl.Float64))
+            pl.col(column).cast(pl.Float64).alias("value"), pl.col(line_column).alias(LINE)
+        )
+        bad = cells.filter(~pl.col("value").is_finite())
         problems = _report_numbers(
-            cells.filter(~pl.col("value").is_finite()),
+            bad.with_columns(raw=pl.col("value").cast(pl.String)),
             file=file, hint=fix, label=label or column, locator=locator,
         )  # fmt: skip
-        values = cells["value"]
     else:
-        cells = frame.select(pl.col(column).alias("raw"), pl.col(line_column).alias(LINE))
-        cells = cells.with_columns(
-            number_expr(pl.col("raw"), missing=missing).alias("value"),
-            given=pl.col("raw").is_not_null()
-            & ~pl.col("raw").str.strip_chars().is_in(list(missing)),
-        )
-        bad = cells.filter(
-            pl.col("given") & (pl.col("value").is_null() | ~pl.col("value").is_finite())
-        )
-        problems = _report_numbers(bad, file=file, hint=fix, label=label or column, locator=locator)
-        checked = cells
-        values = checked["value"]
+        cells, problems = parse_numbers(
+            frame.select(pl.col(column).alias("raw"), pl.col(line_column).alias(LINE)),
+            file=file, hint=fix, column=None, missing=missing, label=label or column,
+            locator=locator,
+        )  # fmt: skip
+    values = cells["value"]
     return values.set(~values.is_finite().fill_null(True), None), problems
 
 
