@@ -10,19 +10,22 @@ import duckdb
 import polars as pl
 import pytest
 
-from tracker import db, paths
+from tracker import db
 from tracker.append import ReleaseMeta, append_releases, upsert_series
 from tracker.formats import RawRelease
 from tracker.seed import load_seed
 
+#: The real agency files and web-API recordings, copied into the repository with their
+#: provenance (``tests/data/fixtures/README.md``), so a fresh clone runs every test.
+FIXTURES = Path(__file__).resolve().parent / "data" / "fixtures"
+#: Recorded responses of the agencies' web APIs (served from 127.0.0.1, never read as releases).
+API_RECORDINGS = FIXTURES / "api"
+
 
 @pytest.fixture
 def fixtures() -> Path:
-    """The real agency files (``$TRACKER_FIXTURES`` or ``../shared/fixtures``)."""
-    folder = paths.fixtures_dir()
-    if not folder.is_dir():
-        pytest.skip(f"agency fixtures not found at {folder} (set TRACKER_FIXTURES)")
-    return folder
+    """The real agency files (``tests/data/fixtures``)."""
+    return FIXTURES
 
 
 @pytest.fixture
@@ -113,22 +116,22 @@ def content(path: Path) -> dict[str, list]:
         return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
 
 
-FIXTURES = paths.fixtures_dir()
-
-
 def fixture(name: str) -> Path:
-    """One agency file by its path under the fixtures folder; skip when it is absent."""
+    """One agency file by its path under ``tests/data/fixtures``; a missing one is an error."""
     path = FIXTURES / name
     if not path.exists():
-        pytest.skip(f"fixture {name} not found under {FIXTURES} (set TRACKER_FIXTURES)")
+        raise FileNotFoundError(f"fixture {name} is missing from {FIXTURES}")
     return path
 
 
 def all_fixtures() -> list[Path]:
-    """Every agency file (for sniffing tests); empty when the folder is absent."""
-    if not FIXTURES.is_dir():
-        return []
-    return sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.name != "README.md")
+    """Every agency release file (for sniffing tests); the web-API recordings are not files a
+    user appends, so they are left out."""
+    return sorted(
+        p
+        for p in FIXTURES.rglob("*")
+        if p.is_file() and p.name != "README.md" and API_RECORDINGS not in p.parents
+    )
 
 
 def head(path: Path) -> bytes:

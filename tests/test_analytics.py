@@ -17,7 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 import tracker
-from tracker import analytics, db, paths, periods
+from tests.conftest import fixture
+from tracker import analytics, db, periods
 from tracker.append import append_releases, upsert_series
 from tracker.cli import cli
 from tracker.errors import TransformError
@@ -145,10 +146,8 @@ def test_periods_per_year_matches_python(con):
 
 
 def test_pc1_of_impch_may_2025_from_the_fred_fixture(con):
-    fixture = paths.fixtures_dir() / "fred" / "IMPCH_vintage_2026-02_observation_date_header.csv"
-    if not fixture.is_file():
-        pytest.skip(f"FRED fixture not found at {fixture} (set TRACKER_FIXTURES)")
-    levels = pl.read_csv(fixture, schema_overrides={"IMPCH": pl.Float64})
+    path = fixture("fred/IMPCH_vintage_2026-02_observation_date_header.csv")
+    levels = pl.read_csv(path, schema_overrides={"IMPCH": pl.Float64})
     define(con, "IMPCH", name="US imports of goods from China", geo="USA", source="FRED")
     frame = levels.select(
         pl.lit("IMPCH").alias("series_id"),
@@ -156,7 +155,7 @@ def test_pc1_of_impch_may_2025_from_the_fred_fixture(con):
         pl.col("IMPCH").alias("value"),
     )
     raw = RawRelease(frame=frame, format="test", source="FRED", published=datetime(2026, 2, 1))
-    append_releases(con, [(raw, fixture.name)])
+    append_releases(con, [(raw, path.name)])
     level = dict(zip(levels["observation_date"], levels["IMPCH"], strict=True))
     may_2025, may_2024 = level["2025-05-01"], level["2024-05-01"]
 

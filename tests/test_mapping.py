@@ -7,18 +7,16 @@ import json
 import polars as pl
 import pytest
 
+from tests.conftest import fixture
 from tracker.errors import FormatError, SeriesError, ValidationError
 from tracker.formats import RawRelease, read
 from tracker.formats.mapping import apply_mapping, load_mapping, parse_mapping
-from tracker.paths import fixtures_dir
 
-CENSUS = fixtures_dir() / "datasets/census_usa_china_trade_2001_2019_semicolon.csv"
+CENSUS = "datasets/census_usa_china_trade_2001_2019_semicolon.csv"
 
 
 def census() -> list[RawRelease]:
-    if not CENSUS.exists():
-        pytest.skip(f"fixture {CENSUS} not found (set TRACKER_FIXTURES)")
-    return read(CENSUS)
+    return read(fixture(CENSUS))
 
 
 def test_parse_mapping_from_cli_pairs():

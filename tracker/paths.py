@@ -19,8 +19,3 @@ def default_db() -> Path:
     env = os.environ.get("TRACKER_DB")
     return Path(env) if env else DEFAULT_DB
 
-
-def fixtures_dir() -> Path:
-    """Real agency files used by the tests: ``$TRACKER_FIXTURES`` or ``../shared/fixtures``."""
-    env = os.environ.get("TRACKER_FIXTURES")
-    return Path(env) if env else ROOT.parent / "shared" / "fixtures"
