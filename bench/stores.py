@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from bench.synth import History
-from tracker import db
+from tracker import db, state
 
 #: Physical orders of the observations table written in bulk.
 LAYOUTS = {
@@ -51,6 +51,9 @@ def create(
                 con.execute("INSERT INTO series BY NAME SELECT * FROM catalogue")
         if history is not None:
             _fill(con, history, layout)
+            # Written in bulk, not appended: derive the kept state as `tracker init` would.
+            with db.transaction(con):
+                state.rebuild(con, recount=False)
         con.execute("CHECKPOINT")
 
 

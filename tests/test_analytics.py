@@ -751,10 +751,8 @@ CORRUPTIONS = {
         "INSERT INTO observations VALUES "
         "('M.OK', DATE '2025-04-15', DATE '2025-04-30', 1.0, 'actual', $rid, NULL)"
     ),
-    "values_out_of_range": (
-        "INSERT INTO observations VALUES "
-        "('M.OK', DATE '2025-04-01', DATE '2025-04-30', 501.0, 'actual', $rid, NULL)"
-    ),
+    # The values as now known (kept) against a range tightened after they were appended.
+    "values_out_of_range": "UPDATE series SET max_value = 150.0 WHERE series_id = 'M.OK'",
     "releases_without_rows": (
         "INSERT INTO releases (release_id, source, published_at, ingested_at, format, checksum,"
         " rows_new) VALUES (99, 'X', TIMESTAMP '2025-05-01', TIMESTAMP '2025-05-01', 'test',"
@@ -772,7 +770,18 @@ CORRUPTIONS = {
         "INSERT INTO observations VALUES "
         "('M.OK', DATE '2025-05-01', DATE '2025-05-31', 1.0, 'actual', 12345, NULL)"
     ),
+    # The kept state drifting from the history it is derived from.
+    "kept_observations_match_history": (
+        "UPDATE current_observations SET published_at = published_at + INTERVAL 1 DAY "
+        "WHERE series_id = 'A.OK'"
+    ),
+    "kept_series_match_history": "UPDATE current_series SET release_count = release_count + 1",
+    "kept_release_series_match_history": "UPDATE release_series SET stored_rows = stored_rows + 1",
+    "kept_trends_match_history": "UPDATE current_trends SET last_value = last_value * 2",
 }
+#: Checks that compare the kept state with the history: rows written around `tracker append`
+#: (the other corruptions) leave the state behind too, so these may fail along with them.
+KEPT = {name for name in CORRUPTIONS if name.startswith("kept_")}
 
 
 def test_every_check_file_is_covered_and_documented():
@@ -794,7 +803,8 @@ def test_each_check_catches_its_corruption(con, check):
     sql = CORRUPTIONS[check]
     con.execute(sql, {"rid": release_id} if "$rid" in sql else {})
     failing = {name for name, frame in analytics.run_checks(con).items() if frame.height}
-    assert failing == {check}
+    assert check in failing
+    assert failing - {check} <= (set() if check in KEPT else KEPT)
 
 
 # CLI and API ---------------------------------------------------------------------------------

@@ -282,7 +282,10 @@ def test_each_reader_claims_only_its_own_files(tmp_path):
         "fred": "fred", "worldbank/wdi_API": "wdi", "datasets/": "wide_csv",
         "sdmx/": None, "wdi_Metadata": None,
     }  # fmt: skip
-    files = {p: next(o for k, o in owners.items() if k in p.as_posix()) for p in all_fixtures()}
+    files = {
+        p: next(o for k, o in owners.items() if k in p.relative_to(FIXTURES).as_posix())
+        for p in all_fixtures()
+    }
     vintages = write(tmp_path, "observation_date,IMPCH_20190510\n2019-01-01,1.5\n", "v.csv")
     realtime = write(
         tmp_path,

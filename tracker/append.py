@@ -15,15 +15,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tracker import db, periods
+from tracker import db, periods, state
 from tracker.errors import ReleaseError, SeriesError, ValidationError, line_of, problem
 from tracker.formats import RawRelease, conform
 
 STATUSES = ("actual", "estimate", "provisional", "forecast", "deleted")
 UNIT_KINDS = ("level", "index", "rate", "growth_yoy", "growth_pop", "share")
 KINDS = ("actual", "forecast", "policy")
-#: Relative difference below which two values are the same (float noise is not a revision).
-TOLERANCE = 1e-9
 MAX_PROBLEMS = 50
 
 Progress = Callable[[str, float], None]
@@ -50,6 +48,7 @@ class AppendResult:
     duplicate_of: int | None = None
     new: int = 0
     revised: int = 0
+    restated: int = 0
     unchanged: int = 0
     deleted: int = 0
     registered: list[str] = field(default_factory=list)
@@ -59,7 +58,10 @@ class AppendResult:
 
     def summary(self) -> str:
         """One line, e.g. ``release 12: 2 new, 1 revised, 40 unchanged``."""
-        counts = f"{self.new} new, {self.revised} revised, {self.unchanged} unchanged"
+        counts = f"{self.new} new, {self.revised} revised"
+        if self.restated:
+            counts += f", {self.restated} restated"
+        counts += f", {self.unchanged} unchanged"
         if self.deleted:
             counts += f", {self.deleted} deleted"
         when = self.published_at.date().isoformat()
@@ -237,7 +239,7 @@ def upsert_series(
         with_data = {
             r[0]
             for r in con.execute(
-                "SELECT DISTINCT series_id FROM observations WHERE list_contains(?, series_id)",
+                "SELECT series_id FROM current_series WHERE list_contains(?, series_id)",
                 [changed["series_id"].to_list()],
             ).fetchall()
         }
@@ -261,6 +263,8 @@ def upsert_series(
                 f"UPDATE series SET {assignments} FROM changed "
                 "WHERE series.series_id = changed.series_id"
             )
+        # The kept trends carry catalogue fields (name, unit, kind) in their rows and headlines.
+        state.refresh_trends(con, changed["series_id"].to_list())
     return new_rows["series_id"].to_list(), changed["series_id"].to_list()
 
 
@@ -505,78 +509,90 @@ def _duplicate_of(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, published
 
 # Diff and write ------------------------------------------------------------------------------
 
+#: The release's rows against the kept state of their periods (the newest stored version, see
+#: `tracker.state`), classified by the one definition of a change (the ``change_kind`` macro).
+#: ``stored``: what a release keeps: what it adds or changes, and forecast vintages whole (a
+#: forecast that a new outlook confirms is a data point of the forecast's evolution, unlike an
+#: unchanged actual, which is just a repeat).
 _DIFF_SQL = """
 CREATE OR REPLACE TEMP TABLE diffed AS
 WITH
-touched AS (SELECT DISTINCT series_id FROM incoming),
-current AS (
-    SELECT o.series_id, o.period,
-           arg_max({'value': o.value, 'status': o.status}, o.release_id) AS v
-    FROM observations AS o
-    WHERE o.series_id IN (SELECT series_id FROM touched)
-    GROUP BY o.series_id, o.period
+classified AS (
+    SELECT
+        i.series_id, i.period, i.period_end, i.value, i.status, i.note,
+        c.value AS previous_value,
+        c.status AS previous_status,
+        c.first_release_id AS previous_first_release_id,
+        c.first_period_end AS previous_first_period_end,
+        c.first_value AS previous_first_value,
+        c.first_status AS previous_first_status,
+        c.first_published_at AS previous_first_published_at,
+        c.revision_count AS previous_revision_count,
+        c.revision_sum AS previous_revision_sum,
+        c.revision_abs_sum AS previous_revision_abs_sum,
+        c.revision_abs_max AS previous_revision_abs_max,
+        c.last_revised_at AS previous_last_revised_at,
+        change_kind(c.value, c.status, i.value, i.status) AS change,
+        s.kind = 'forecast' AS forecast
+    FROM incoming AS i
+    JOIN series AS s ON s.series_id = i.series_id
+    LEFT JOIN current_observations AS c ON c.series_id = i.series_id AND c.period = i.period
 )
 SELECT
-    i.series_id, i.period, i.period_end, i.value, i.status, i.note,
-    c.v.value AS previous_value, c.v.status AS previous_status,
-    CASE
-        WHEN i.status = 'deleted' AND (c.v IS NULL OR c.v.status = 'deleted') THEN 'unchanged'
-        WHEN i.status = 'deleted' THEN 'deleted'
-        WHEN c.v IS NULL OR c.v.status = 'deleted' THEN 'new'
-        WHEN (i.value IS NULL) <> (c.v.value IS NULL) THEN 'revised'
-        WHEN abs(i.value - c.v.value) > $tol * greatest(abs(i.value), abs(c.v.value)) THEN 'revised'
-        WHEN i.status <> c.v.status THEN 'revised'
-        ELSE 'unchanged'
-    END AS change
-FROM incoming AS i
-LEFT JOIN current AS c USING (series_id, period)
+    c.*,
+    c.change <> 'unchanged' OR (c.forecast AND c.status <> 'deleted') AS stored
+FROM classified AS c
 """
 
-#: What a release stores: what it adds or changes, and forecast vintages whole (a forecast
-#: that a new outlook confirms is a data point of the forecast's evolution, unlike an unchanged
-#: actual, which is just a repeat). Sorted by (series_id, period): physical order is what
-#: makes as-of reads fast.
+#: Sorted by (series_id, period): physical order is what makes as-of reads fast.
 _INSERT_SQL = """
 INSERT INTO observations (series_id, period, period_end, value, status, release_id, note)
 SELECT d.series_id, d.period, d.period_end, d.value, d.status, $release_id, d.note
 FROM diffed AS d
-WHERE d.change <> 'unchanged'
-   OR (d.status <> 'deleted'
-       AND d.series_id IN (SELECT series_id FROM series WHERE kind = 'forecast'))
+WHERE d.stored
 ORDER BY d.series_id, d.period
 """
 
 
 def _diff(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Diff the registered ``incoming`` rows against the store into the temporary table
-    ``diffed``; return the count of rows per change (new, revised, unchanged, deleted)."""
-    con.execute(_DIFF_SQL, {"tol": TOLERANCE})
+    ``diffed``; return the count of rows per change (new, revised, restated, unchanged, deleted)."""
+    con.execute(_DIFF_SQL)
     return dict(con.execute("SELECT change, count(*) FROM diffed GROUP BY change").fetchall())
 
 
 def _changes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The rows of ``diffed`` that add or change something, in (series_id, period) order."""
     return con.sql(
-        "SELECT * FROM diffed WHERE change <> 'unchanged' ORDER BY series_id, period"
+        """
+        SELECT series_id, period, period_end, value, status, note, previous_value,
+               previous_status, change
+        FROM diffed WHERE change <> 'unchanged' ORDER BY series_id, period
+        """
     ).pl()
 
 
 def _order_problem(
     con: duckdb.DuckDBPyConnection, published: datetime, file_name: str
 ) -> str | None:
+    # The newest release that stored rows of each series is kept (current_series); its rows
+    # are the newest versions of their periods, so its id is the series' largest kept release_id.
     row = db.one(
         con,
         """
-        SELECT o.series_id, r.release_id, r.published_at
-        FROM observations AS o JOIN releases AS r USING (release_id)
-        WHERE o.series_id IN (SELECT DISTINCT series_id FROM incoming) AND r.published_at > ?
-        ORDER BY r.published_at DESC LIMIT 1
+        SELECT c.series_id, c.last_published_at
+        FROM current_series AS c
+        WHERE c.series_id IN (SELECT DISTINCT series_id FROM incoming) AND c.last_published_at > ?
+        ORDER BY c.last_published_at DESC, c.series_id LIMIT 1
         """,
         [published],
     )
     if row is None:
         return None
-    series_id, release_id, later = row
+    series_id, later = row
+    release_id = db.scalar(
+        con, "SELECT max(release_id) FROM current_observations WHERE series_id = ?", [series_id]
+    )
     return (
         f"error: {file_name}: series {series_id} already has release {release_id} published "
         f"{later.date().isoformat()}, after this release's {published.date().isoformat()}; "
@@ -715,6 +731,7 @@ def _append_one(
     del known, frame, incoming
     result.new = count.get("new", 0)
     result.revised = count.get("revised", 0)
+    result.restated = count.get("restated", 0)
     result.deleted = count.get("deleted", 0)
     result.unchanged = count.get("unchanged", 0)
     # Only a dry run shows the changed rows; a real append need not carry them back to Python.
@@ -725,15 +742,17 @@ def _append_one(
     con.execute(
         """
         INSERT INTO releases (release_id, source, title, published_at, url, ingested_at,
-            file_name, format, checksum, rows_new, rows_revised, rows_unchanged, rows_deleted)
-        VALUES (?, ?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?, ?, ?)
+            file_name, format, checksum, rows_new, rows_revised, rows_restated, rows_unchanged,
+            rows_deleted)
+        VALUES (?, ?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             release_id, source, title, published, url, file_name, raw.format, digest,
-            result.new, result.revised, result.unchanged, result.deleted,
+            result.new, result.revised, result.restated, result.unchanged, result.deleted,
         ],
     )  # fmt: skip
     con.execute(_INSERT_SQL, {"release_id": release_id})
+    state.apply_release(con, release_id, published)
     con.execute("DROP TABLE diffed")
     result.release_id = release_id
     return result

@@ -179,9 +179,9 @@ def init(db_path: Path | None, no_seed: bool) -> None:
 
     target = db.resolve(db_path)
     with db.writer(target, migrate_first=False) as con:
-        applied = db.migrate(con)
-        views = db.refresh_views(con)
-        msg = f"store {target}: {len(applied)} migration(s) applied, {len(views)} views refreshed"
+        applied, refreshed = db.ensure_schema(con)
+        done = "views and kept state rebuilt" if refreshed else "views up to date"
+        msg = f"store {target}: {len(applied)} migration(s) applied, {done}"
         err.print(msg)
         if no_seed:
             return

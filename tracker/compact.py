@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tracker import db
+from tracker import db, state
 from tracker.errors import StoreError
 
 #: The physical order compaction produces, which the views' one-series filters benefit from.
@@ -186,7 +186,8 @@ def _execute(
 
 
 def _rewrite(con: duckdb.DuckDBPyConnection, rows: int, say: Progress) -> None:
-    """Replace the rows of ``observations`` by a sorted copy of themselves, in one transaction.
+    """Replace the rows of ``observations`` by a sorted copy of themselves, and the kept state
+    by its own, in one transaction.
 
     The table itself stays (its constraints, its place in the catalogue, the views on it).
     """
@@ -202,6 +203,10 @@ def _rewrite(con: duckdb.DuckDBPyConnection, rows: int, say: Progress) -> None:
         con.execute("DELETE FROM observations")
         con.execute(f"INSERT INTO observations SELECT * FROM {_SORTED}")
         con.execute(f"DROP TABLE {_SORTED}")
+        # The kept state (`tracker.state`) gets the same treatment: rows appends rewrote go
+        # back to their place in (series_id, period) order.
+        say("sorting the kept state", 0.8)
+        state.sort(con)
         written = db.scalar(con, "SELECT count(*) FROM observations")
         if written != rows:  # rolls back: the store stays as it was
             raise StoreError(

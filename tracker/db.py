@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tracker import paths
+from tracker import paths, state
 from tracker.errors import StoreError
 
 MIGRATIONS_TABLE = "schema_migrations"
@@ -197,12 +197,14 @@ def _views_digest() -> str:
 
 
 def refresh_views(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """(Re-)create every public view and macro from ``sql/views/`` in one transaction."""
+    """(Re-)create every public view and macro from ``sql/views/`` and rebuild the kept state
+    (`tracker.state`) with them, in one transaction: new definitions, new state."""
     names = []
     with transaction(con):
         for path in view_files():
             con.execute(path.read_text())
             names.append(object_name(path))
+        state.rebuild(con)
         con.execute(f"CREATE TABLE IF NOT EXISTS {VIEWS_STATE_TABLE} (digest VARCHAR NOT NULL)")
         con.execute(f"DELETE FROM {VIEWS_STATE_TABLE}")
         con.execute(f"INSERT INTO {VIEWS_STATE_TABLE} VALUES (?)", [_views_digest()])
@@ -219,18 +221,22 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     return {object_name(path): con.sql(path.read_text()).pl() for path in check_files()}
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Migrate, and refresh the views if ``sql/views/`` changed since they were created.
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> tuple[list[str], bool]:
+    """Migrate, and refresh the views if ``sql/views/`` changed since they were created, then
+    rebuild the kept state (`tracker.state`) with them.
 
-    Every writer calls this; re-creating ~30 views costs ~0.3 s, so it happens only when the
-    files differ from what the store holds (a new version of tracker).
+    Every writer calls this; re-creating ~30 views costs ~0.3 s and rebuilding the state reads
+    the whole history, so it happens only when the files differ from what the store holds (a new
+    version of tracker). Returns the migrations applied and whether the views were refreshed.
     """
     applied = migrate(con)
     stored = None
     if VIEWS_STATE_TABLE in {r[0] for r in con.execute("SHOW TABLES").fetchall()}:
         stored = scalar(con, f"SELECT digest FROM {VIEWS_STATE_TABLE}")
-    if applied or stored != _views_digest():
+    refresh = bool(applied) or stored != _views_digest()
+    if refresh:
         refresh_views(con)
+    return applied, refresh
 
 
 def one(

@@ -1,6 +1,9 @@
--- revisions: one row per series, period and release whose value differs from the version before it.
--- A deletion is a revision to NULL with status 'deleted'; float noise (relative difference below
--- 1e-9) is not a revision.
+-- revisions: one row per series, period and release whose version revised or deleted the version before it.
+-- "Revised" is change_kind's: a change of value beyond float noise (relative 1e-9), or to or from
+-- missing; a deletion is a revision to NULL with status 'deleted'. A status-only change
+-- (provisional -> actual at the same value) is a restatement, not a revision, and a value published
+-- again after a deletion is new: neither appears here. The releases' rows_revised and rows_deleted
+-- count exactly these rows.
 -- Columns: series_id, period, release_id, published_at, previous_value, value, revision
 -- (value - previous_value), status, previous_published_at.
 CREATE OR REPLACE VIEW revisions AS
@@ -10,29 +13,19 @@ ordered AS (
         v.series_id, v.period, v.release_id, v.published_at, v.value, v.status,
         lag(v.value) OVER w AS previous_value,
         lag(v.status) OVER w AS previous_status,
-        lag(v.published_at) OVER w AS previous_published_at,
-        row_number() OVER w AS version
+        lag(v.published_at) OVER w AS previous_published_at
     FROM vintages AS v
     WINDOW w AS (PARTITION BY v.series_id, v.period ORDER BY v.release_id)
-),
-changed AS (
-    SELECT *
-    FROM ordered
-    WHERE version > 1
-      AND (
-          (value IS NULL) <> (previous_value IS NULL)
-          OR abs(value - previous_value) > 1e-9 * greatest(abs(value), abs(previous_value), 1e-300)
-          OR (status = 'deleted') <> (previous_status = 'deleted')
-      )
 )
 SELECT
-    CAST(series_id AS VARCHAR) AS series_id,
-    CAST(period AS DATE) AS period,
-    CAST(release_id AS BIGINT) AS release_id,
-    CAST(published_at AS TIMESTAMP) AS published_at,
-    CAST(previous_value AS DOUBLE) AS previous_value,
-    CAST(value AS DOUBLE) AS value,
-    CAST(value - previous_value AS DOUBLE) AS revision,
-    CAST(status AS VARCHAR) AS status,
-    CAST(previous_published_at AS TIMESTAMP) AS previous_published_at
-FROM changed;
+    CAST(o.series_id AS VARCHAR) AS series_id,
+    CAST(o.period AS DATE) AS period,
+    CAST(o.release_id AS BIGINT) AS release_id,
+    CAST(o.published_at AS TIMESTAMP) AS published_at,
+    CAST(o.previous_value AS DOUBLE) AS previous_value,
+    CAST(o.value AS DOUBLE) AS value,
+    CAST(o.value - o.previous_value AS DOUBLE) AS revision,
+    CAST(o.status AS VARCHAR) AS status,
+    CAST(o.previous_published_at AS TIMESTAMP) AS previous_published_at
+FROM ordered AS o
+WHERE change_kind(o.previous_value, o.previous_status, o.value, o.status) IN ('revised', 'deleted');

@@ -1,9 +1,11 @@
--- trends_asof(ts): table macro, the `trends` of every actual and policy series as known at ts (NULL = now); one row per series.
+-- trends_asof(ts, series_ids := NULL): table macro, the `trends` of every actual and policy series as known at ts (NULL = now); one row per series.
 -- Forecast series are left out: their periods are target periods, so "the latest value" and its
 -- streaks say nothing about a trend (read forecast_evolution instead). Series without observations
 -- are left out. Comparisons follow period_comparisons (by period, never by row offset). For an
 -- irregular series (a policy level) an observation that restates the level in force is skipped, so
 -- last_period is the day the current level took effect and previous_value the level before it.
+-- series_ids: only these series (NULL = every series); the append recomputes the kept `trends` of
+-- the series a release touched with it.
 -- Columns:
 --   series_id, name, kind, unit, unit_kind, frequency   from the catalogue
 --   last_period, last_period_end, last_value            the newest period with its value
@@ -31,7 +33,7 @@
 --                                   grown y/y for 3 consecutive months', 'US imports from China:
 --                                   20,494 USD mn in 2025-05; fell in 3 of the last 4 months',
 --                                   'US tariff on China: 30 % since 2025-05-14 (was 145)'
-CREATE OR REPLACE MACRO trends_asof(ts) AS TABLE
+CREATE OR REPLACE MACRO trends_asof(ts, series_ids := NULL) AS TABLE
 WITH
 catalogue AS (
     SELECT s.series_id, s.name, s.kind
@@ -50,7 +52,7 @@ compared AS (
             ELSE sign(c.value - c.previous_value)
         END AS run_sign,
         row_number() OVER (PARTITION BY c.series_id ORDER BY c.period DESC) AS recency
-    FROM period_comparisons(NULL, as_of := ts) AS c
+    FROM period_comparisons(NULL, as_of := ts, series_ids := series_ids) AS c
     JOIN catalogue AS k ON k.series_id = c.series_id
     -- An irregular series (a policy level) restated at an unchanged value has not changed: keep
     -- only the observations that set a new level, as regimes does.

@@ -1,6 +1,7 @@
 -- trends: the latest value, changes, rolling means, slope and current streak of every actual and policy series as now known; one row per series.
--- = trends_asof(NULL); the columns are documented in 53_trends_asof.sql. Forecast series are left
--- out (see forecast_evolution).
+-- = trends_asof(NULL), kept: each append recomputes the rows of the series it touched
+-- (current_trends), so reading it never recomputes the history. The columns are documented in
+-- 53_trends_asof.sql. Forecast series are left out (see forecast_evolution).
 -- Columns: series_id, name, kind, unit, unit_kind, frequency, last_period, last_period_end,
 -- last_value, previous_value, change_1p, pct_change_1p, year_ago_value, change_1y, pct_change_1y,
 -- mean_3, mean_12, slope_6, streak_basis, streak_sign, streak_length, up_last_4, down_last_4,
@@ -32,4 +33,4 @@ SELECT
     CAST(t.down_last_4 AS INTEGER) AS down_last_4,
     CAST(t.changes_last_4 AS INTEGER) AS changes_last_4,
     CAST(t.headline AS VARCHAR) AS headline
-FROM trends_asof(NULL) AS t;
+FROM current_trends AS t;
