@@ -1,17 +1,24 @@
-"""FRED fredgraph.csv and ALFRED vintage readers, on the real IMPCH downloads and files built from them."""
+"""FRED fredgraph.csv and ALFRED vintage readers, on the real IMPCH downloads and files built from
+them, and on US GDP's whole real-time history as FRED's API answered it."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
-from tests.conftest import FIXTURES, all_fixtures, fixture, head
+import tracker
+from tests.conftest import API_RECORDINGS, FIXTURES, all_fixtures, content, fixture, head
+from tracker import db
+from tracker.append import append_releases
+from tracker.cli import cli
 from tracker.errors import FormatError, ValidationError
 from tracker.formats import alfred, fred, read, wide_csv
 
@@ -398,21 +405,27 @@ def test_alfred_tab_separated_txt_in_zip_with_description_block(tmp_path):
     assert releases[0].frame["line"].to_list() == [5]
 
 
-def test_alfred_realtime_dot_is_a_missing_value_and_open_ends(tmp_path):
+def test_alfred_realtime_dot_after_a_value_is_a_withdrawal_and_open_ends(tmp_path):
     path = tmp_path / "CPIAUCSL.csv"
     path.write_text(
         "period_start_date,CPIAUCSL,realtime_start_date,realtime_end_date\n"
         "2018-01-01,249.245,2018-02-14,2019-02-10\n"
         "2018-01-01,248.884,2019-02-11,2020-02-10\n"
-        "2018-01-01,.,2020-02-11,\n"
+        "2018-01-01,.,2020-02-11,2021-02-09\n"
+        "2018-01-01,249.0,2021-02-10,\n"
+        "2018-02-01,.,2018-03-13,2019-02-10\n"
+        "2018-02-01,249.6,2019-02-11,\n"
     )
 
     releases = read(path)
 
-    assert [(r.published, r.frame["value"].to_list()) for r in releases] == [
-        (datetime(2018, 2, 14), [249.245]),
-        (datetime(2019, 2, 11), [248.884]),
-        (datetime(2020, 2, 11), [None]),
+    result = [(r.published, r.frame.select("period", "value", "status").rows()) for r in releases]
+    assert result == [
+        (datetime(2018, 2, 14), [("2018-01-01", 249.245, None)]),
+        # 2018-02 had no value yet: its '.' is no row, not a withdrawal.
+        (datetime(2019, 2, 11), [("2018-01-01", 248.884, None), ("2018-02-01", 249.6, None)]),
+        (datetime(2020, 2, 11), [("2018-01-01", None, "deleted")]),
+        (datetime(2021, 2, 10), [("2018-01-01", 249.0, None)]),
     ]
 
 
@@ -535,3 +548,358 @@ def test_alfred_refuses_a_plain_fred_file(tmp_path):
         "error: IMPCH_vintage_2026-02_observation_date_header.csv:1: expected an ALFRED file"
     )
     assert "found 'observation_date,IMPCH'" in caught.value.message
+
+
+# ALFRED output types: All Observations vs New and Revised Observations Only ---------------------
+
+#: Three vintages as ALFRED's "New and Revised Observations Only" writes them: 2019 Q4 first
+#: published in January, unchanged in February, revised in March; 2020 Q1 new in February.
+CHANGES = (
+    "observation_date,GDP_20200130,GDP_20200227,GDP_20200326\n"
+    "2019-10-01,100.0,.,101.0\n"
+    "2020-01-01,.,200.0,.\n"
+)
+READ_AS_CHANGES = [
+    (datetime(2020, 1, 30), [("2019-10-01", 100.0, None)]),
+    (datetime(2020, 2, 27), [("2020-01-01", 200.0, None)]),
+    (datetime(2020, 3, 26), [("2019-10-01", 101.0, None)]),
+]
+READ_AS_ALL = [
+    (datetime(2020, 1, 30), [("2019-10-01", 100.0, None)]),
+    (datetime(2020, 2, 27), [("2019-10-01", None, "deleted"), ("2020-01-01", 200.0, None)]),
+    (datetime(2020, 3, 26), [("2019-10-01", 101.0, None), ("2020-01-01", None, "deleted")]),
+]
+AMBIGUOUS = (
+    "a '.' follows a value (2019-10-01 in GDP_20200227): withdrawn if this is ALFRED's "
+    "'All Observations' download, unchanged if 'New and Revised Observations Only', and the file "
+    "does not say which (pass --alfred-output all or --alfred-output changes)"
+)
+
+
+def rows_by_release(releases) -> list[tuple[datetime, list[tuple]]]:
+    return [(r.published, r.frame.select("period", "value", "status").rows()) for r in releases]
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"), [("changes", READ_AS_CHANGES), ("all", READ_AS_ALL)]
+)
+def test_alfred_output_option_says_what_a_dot_means(tmp_path, output, expected):
+    path = tmp_path / "GDP.csv"
+    path.write_text(CHANGES)
+
+    releases = read(path, alfred_output=output)
+
+    assert rows_by_release(releases) == expected
+
+
+@pytest.mark.parametrize("missing", [".", ""])
+def test_alfred_all_observations_told_from_repeated_values(tmp_path, missing):
+    path = tmp_path / "GDP.csv"
+    path.write_text(
+        "observation_date,GDP_20200130,GDP_20200227,GDP_20200326\n"
+        f"2019-07-01,90.0,90.0,{missing}\n"
+        "2019-10-01,100.0,100.0,101.0\n"
+        f"2020-01-01,{missing},200.0,200.0\n"
+    )
+
+    releases = read(path)
+
+    assert rows_by_release(releases) == [
+        (datetime(2020, 1, 30), [("2019-07-01", 90.0, None), ("2019-10-01", 100.0, None)]),
+        (
+            datetime(2020, 2, 27),
+            [("2019-07-01", 90.0, None), ("2019-10-01", 100.0, None), ("2020-01-01", 200.0, None)],
+        ),
+        (
+            datetime(2020, 3, 26),
+            [
+                ("2019-07-01", None, "deleted"),
+                ("2019-10-01", 101.0, None),
+                ("2020-01-01", 200.0, None),
+            ],
+        ),
+    ]
+
+
+def alfred_zip(path: Path, output_format: str, data: str = CHANGES) -> Path:
+    """ALFRED's download: README.txt (as ALFRED writes its head) and the data file."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "README.txt",
+            "Series ID: GDP\r\n"
+            "Archival Federal Reserve Economic Data, Federal Reserve Bank of St. Louis\r\n"
+            "Link: https://alfred.stlouisfed.org/series?seid=GDP\r\n"
+            f"Output Format: {output_format}\r\n"
+            "Vintage Dates Specified:\r\n----------\r\n2020-01-30\r\n2020-02-27\r\n2020-03-26\r\n",
+        )
+        archive.writestr("GDP.csv", data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("output_format", "expected"),
+    [
+        ("Observations by Vintage Date, New and Revised Observations Only", READ_AS_CHANGES),
+        ("Observations by Vintage Date, All Observations", READ_AS_ALL),
+    ],
+)
+def test_alfred_output_type_from_the_zip_readme(tmp_path, output_format, expected):
+    path = alfred_zip(tmp_path / "GDP.zip", output_format)
+
+    releases = read(path)
+
+    assert rows_by_release(releases) == expected
+
+
+def test_alfred_output_type_from_the_description_block_of_a_txt(tmp_path):
+    path = tmp_path / "GDP.txt"
+    path.write_text(
+        "Series ID: GDP\n"
+        "Output Format: Observations by Vintage Date, New and Revised Observations Only\n\n"
+        + CHANGES.replace(",", "\t")
+    )
+
+    assert rows_by_release(read(path)) == READ_AS_CHANGES
+
+
+def test_alfred_readme_contradicting_the_option_is_refused(tmp_path):
+    path = alfred_zip(tmp_path / "GDP.zip", "Observations by Vintage Date, All Observations")
+
+    with pytest.raises(FormatError) as caught:
+        read(path, alfred_output="changes")
+
+    assert caught.value.message == (
+        "error: GDP.zip:GDP.csv: README.txt says 'Output Format: Observations by Vintage Date, "
+        "All Observations' but --alfred-output changes was given (drop --alfred-output: the "
+        "download says which it is)"
+    )
+
+
+def test_alfred_without_a_dot_after_a_value_needs_no_option(tmp_path):
+    """Only periods not yet published are '.': both output types read the same."""
+    path = tmp_path / "GDP.csv"
+    path.write_text(
+        "observation_date,GDP_20200130,GDP_20200227\n2019-10-01,100.0,101.0\n2020-01-01,.,200.0\n"
+    )
+
+    expected = rows_by_release(read(path, alfred_output="changes"))
+
+    assert (
+        rows_by_release(read(path)) == expected == rows_by_release(read(path, alfred_output="all"))
+    )
+    assert expected[1] == (
+        datetime(2020, 2, 27),
+        [("2019-10-01", 101.0, None), ("2020-01-01", 200.0, None)],
+    )
+
+
+def test_alfred_ambiguous_file_is_refused_with_the_option_to_pass(tmp_path, store):
+    path = tmp_path / "GDP.csv"
+    path.write_text(CHANGES)
+    before = content(store)
+
+    result = CliRunner().invoke(cli, ["append", str(path), "--db", str(store)])
+
+    assert result.exit_code == 1
+    assert result.stderr == f"error: GDP.csv: {AMBIGUOUS}\n"
+    assert content(store) == before
+
+
+def test_alfred_changes_file_appended_with_the_option(tmp_path, store):
+    path = tmp_path / "GDP.csv"
+    path.write_text(CHANGES)
+
+    cli_result = CliRunner().invoke(
+        cli, ["append", str(path), "--db", str(store), "--alfred-output", "changes"]
+    )
+
+    assert cli_result.exit_code == 0, cli_result.output
+    assert cli_result.stdout.splitlines() == [
+        "release 1: 1 new, 0 revised, 0 unchanged (ALFRED, published 2020-01-30)",
+        "release 2: 1 new, 0 revised, 0 unchanged (ALFRED, published 2020-02-27)",
+        "release 3: 0 new, 1 revised, 0 unchanged (ALFRED, published 2020-03-26)",
+    ]
+    result = tracker.open(store).query(
+        "SELECT period, value FROM asof(DATE '2020-02-27') ORDER BY period"
+    )
+    assert result.rows() == [(date(2019, 10, 1), 100.0), (date(2020, 1, 1), 200.0)]
+
+
+def test_alfred_all_file_through_the_python_api(tmp_path, store):
+    path = tmp_path / "GDP.csv"
+    path.write_text(CHANGES)
+
+    results = tracker.open(store).append(path, alfred_output="all")
+
+    assert [(r.new, r.revised, r.deleted) for r in results] == [(1, 0, 0), (1, 0, 1), (1, 0, 1)]
+    result = tracker.open(store).query(
+        "SELECT CAST(published_at AS DATE) AS day, period, value, status FROM vintages "
+        "ORDER BY period, release_id"
+    )
+    assert result.rows() == [
+        (date(2020, 1, 30), date(2019, 10, 1), 100.0, "actual"),
+        (date(2020, 2, 27), date(2019, 10, 1), None, "deleted"),
+        (date(2020, 3, 26), date(2019, 10, 1), 101.0, "actual"),
+        (date(2020, 2, 27), date(2020, 1, 1), 200.0, "actual"),
+        (date(2020, 3, 26), date(2020, 1, 1), None, "deleted"),
+    ]
+
+
+def test_alfred_output_option_rejects_other_values(tmp_path):
+    path = tmp_path / "GDP.csv"
+    path.write_text(CHANGES)
+
+    with pytest.raises(FormatError) as caught:
+        read(path, alfred_output="new")
+
+    assert caught.value.message == (
+        "error: --alfred-output 'new' is not an ALFRED output type (use one of: all, changes)"
+    )
+
+
+# ALFRED against FRED: US GDP's whole real-time history --------------------------------------
+
+GDP_HISTORY = API_RECORDINGS / "fred" / "GDP_all_releases.json"
+SHAPES = ("realtime", "all")
+
+
+def gdp_history() -> list[dict[str, str]]:
+    """FRED's real-time rows of GDP: {date, value, realtime_start, realtime_end}; '.' = none."""
+    return json.loads(GDP_HISTORY.read_text())["observations"]
+
+
+def write_realtime(path: Path, history: list[dict[str, str]]) -> None:
+    """ALFRED's "Observations by Real-Time Period" download of the history."""
+    lines = ["period_start_date,GDP,realtime_start_date,realtime_end_date"]
+    lines += [
+        f"{r['date']},{r['value']},{r['realtime_start']},{r['realtime_end']}" for r in history
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_all_observations(path: Path, history: list[dict[str, str]]) -> None:
+    """ALFRED's "Observations by Vintage Date, All Observations" download of the history: a
+    column per vintage, each cell the value valid on that date, '.' where there is none."""
+    vintages = sorted({r["realtime_start"] for r in history})
+    cells = {
+        (r["date"], vintage): r["value"]
+        for r in history
+        for vintage in vintages
+        if r["realtime_start"] <= vintage <= r["realtime_end"]
+    }
+    lines = ["observation_date," + ",".join(f"GDP_{v.replace('-', '')}" for v in vintages)]
+    for day in sorted({r["date"] for r in history}):
+        lines.append(",".join([day, *(cells.get((day, v), ".") for v in vintages)]))
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def gdp_stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """GDP's history in each shape, appended (with no option) to an empty store of its own."""
+    folder = tmp_path_factory.mktemp("gdp")
+    history = gdp_history()
+    stores = {}
+    for shape, write in (("realtime", write_realtime), ("all", write_all_observations)):
+        path = folder / f"GDP_{shape}.csv"
+        write(path, history)
+        stores[shape] = folder / f"{shape}.duckdb"
+        with db.connect(stores[shape]) as con:
+            db.ensure_schema(con)
+            append_releases(con, [(raw, path.name) for raw in read(path)])
+    return stores
+
+
+def fred_valid_on(history: list[dict[str, str]], vintages: list[str]) -> pl.DataFrame:
+    """The rows FRED lists as valid on each vintage date, '.' ones left out (no value)."""
+    rows = [
+        (date.fromisoformat(v), date.fromisoformat(r["date"]), float(r["value"]))
+        for v in vintages
+        for r in history
+        if r["realtime_start"] <= v <= r["realtime_end"] and r["value"] != "."
+    ]
+    return pl.DataFrame(
+        rows, schema={"vintage": pl.Date, "period": pl.Date, "value": pl.Float64}, orient="row"
+    )
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_alfred_gdp_asof_equals_fred_on_every_vintage_date(gdp_stores, shape):
+    history = gdp_history()
+    vintages = sorted({r["realtime_start"] for r in history})
+    assert len(vintages) == 393
+    expected = fred_valid_on(history, vintages)
+    days = pl.DataFrame({"vintage": [date.fromisoformat(v) for v in vintages]})
+
+    with db.connect(gdp_stores[shape], read_only=True) as con, db.registered(con, days=days):
+        result = con.sql(
+            "SELECT d.vintage, a.period, a.value "
+            "FROM days AS d, LATERAL (SELECT * FROM asof(d.vintage)) AS a"
+        ).pl()
+
+    compared = expected.join(
+        result, on=["vintage", "period"], how="full", coalesce=True, suffix="_store"
+    )
+    differ = compared.filter(~(pl.col("value") == pl.col("value_store")).fill_null(False))
+    assert differ["vintage"].unique().sort().to_list() == []
+    assert result.height == expected.height == 94_571
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_alfred_gdp_first_release_is_fred_first_value(gdp_stores, shape):
+    history = sorted(
+        (r for r in gdp_history() if r["value"] != "."), key=lambda r: r["realtime_start"]
+    )
+    first: dict[str, dict[str, str]] = {}
+    for row in history:
+        first.setdefault(row["date"], row)
+    expected = sorted(
+        (date.fromisoformat(d), float(r["value"]), date.fromisoformat(r["realtime_start"]))
+        for d, r in first.items()
+    )
+
+    with db.connect(gdp_stores[shape], read_only=True) as con:
+        result = con.sql(
+            "SELECT period, value, CAST(published_at AS DATE) FROM first_release ORDER BY period"
+        ).fetchall()
+
+    assert len(expected) == 315
+    assert result == expected
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_alfred_gdp_1946_withdrawn_in_1996_back_in_1997_gone_in_1999(gdp_stores, shape):
+    sql = (
+        "SELECT d.day, a.value, a.status FROM (VALUES (DATE '1995-12-01'), (DATE '1996-06-01'), "
+        "(DATE '1998-01-01'), (DATE '2019-01-01')) AS d(day) "
+        "LEFT JOIN LATERAL (SELECT * FROM asof(d.day) WHERE period = DATE '1946-01-01') AS a "
+        "ON true ORDER BY d.day"
+    )
+
+    with db.connect(gdp_stores[shape], read_only=True) as con:
+        result = con.sql(sql).fetchall()
+
+    # No row at all (not a row with an empty value) while BEA has withdrawn the quarter.
+    assert result == [
+        (date(1995, 12, 1), 199.7, "actual"),
+        (date(1996, 6, 1), None, None),
+        (date(1998, 1, 1), 210.4, "actual"),
+        (date(2019, 1, 1), None, None),
+    ]
+
+
+def test_alfred_gdp_both_shapes_store_the_same_history(gdp_stores):
+    sql = (
+        "SELECT o.period, o.value, o.status, r.published_at FROM observations AS o "
+        "JOIN releases AS r USING (release_id) ORDER BY ALL"
+    )
+
+    def history(shape: str) -> list[tuple]:
+        with db.connect(gdp_stores[shape], read_only=True) as con:
+            return con.sql(sql).fetchall()
+
+    realtime, all_observations = history("realtime"), history("all")
+
+    # One stored row per real-time row of FRED's answer, the 245 '.' rows as tombstones.
+    assert len(realtime) == len(gdp_history()) == 3_199
+    assert sum(row[2] == "deleted" for row in realtime) == 245
+    assert all_observations == realtime

@@ -83,10 +83,13 @@ class Store:
         title: str | None = None,
         url: str | None = None,
         format: str | None = None,
+        alfred_output: str | None = None,
         dry_run: bool = False,
     ) -> list[appending.AppendResult]:
         """Append a release file (any known format) or a frame of ``series_id, period, value``.
 
+        ``alfred_output`` (``"all"`` or ``"changes"``) says which ALFRED download a vintage-wide
+        file is when its README does not (``tracker append --alfred-output``).
         Raises `tracker.errors.ValidationError` on bad rows; nothing is written then.
         """
         meta = appending.ReleaseMeta(
@@ -99,7 +102,10 @@ class Store:
             raws = [(RawRelease(frame=formats.conform(frame), format="frame"), "frame")]
         else:
             path = Path(data)
-            raws = [(raw, path.name) for raw in formats.read(path, format=format)]
+            raws = [
+                (raw, path.name)
+                for raw in formats.read(path, format=format, alfred_output=alfred_output)
+            ]
         with appending.open_for_append(self.path) as con:
             return appending.append_releases(con, raws, meta, dry_run=dry_run)
 

@@ -228,6 +228,14 @@ def _progress_for(rows: int):
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A CSV (from,to) or TOML ([map]) file of series-id mappings.",
 )
+@click.option(
+    "--alfred-output",
+    type=click.Choice(["all", "changes"]),
+    default=None,
+    help="Which ALFRED download a vintage-wide file is, when its README does not say: 'all' "
+    "(All Observations: a '.' after a value is a withdrawal) or 'changes' (New and Revised "
+    "Observations Only: a '.' is unchanged).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @fail_on_tracker_errors
 def append(
@@ -240,6 +248,7 @@ def append(
     fmt: str | None,
     mappings: tuple[str, ...],
     mapping_file: Path | None,
+    alfred_output: str | None,
     dry_run: bool,
 ) -> None:
     """Append release files: validate every row, diff against the store, commit all at once.
@@ -253,6 +262,7 @@ def append(
         tracker append may.csv --source "China customs (GAC)" --published 2025-06-09
         tracker append IMPCH.csv --source FRED --published 2026-02-01 --dry-run
         tracker append oecd.csv --map "GDP.WLD=WLD.GDP.OECD_FCST" --published 2025-06-03
+        tracker append GDP_vintages.csv --alfred-output all
     """
     from tracker import append as appending
     from tracker import formats
@@ -263,7 +273,9 @@ def append(
     mapping = _mapping(mappings, mapping_file)
     raws = []
     for path in files:
-        raws.extend((raw, path.name) for raw in formats.read(path, format=fmt))
+        raws.extend(
+            (raw, path.name) for raw in formats.read(path, format=fmt, alfred_output=alfred_output)
+        )
     if mapping:
         from tracker.formats.mapping import apply_mapping
 

@@ -178,8 +178,14 @@ def _zip_problem(path: Path) -> str:
     )
 
 
-def read(path: Path, *, format: str | None = None) -> list[RawRelease]:
-    """Read a release file, sniffing its format unless ``format`` names one."""
+def read(
+    path: Path, *, format: str | None = None, alfred_output: str | None = None
+) -> list[RawRelease]:
+    """Read a release file, sniffing its format unless ``format`` names one.
+
+    ``alfred_output`` (``all`` or ``changes``) says which ALFRED output type a vintage-wide
+    file is when the file does not say it (see `tracker.formats.alfred`); other files ignore it.
+    """
     if not path.exists():
         raise FormatError(f"error: {path}: no such file (check the path)")
     try:
@@ -192,7 +198,10 @@ def read(path: Path, *, format: str | None = None) -> list[RawRelease]:
                     f"error: unknown format '{format}' (choose one of: {', '.join(formats)})"
                 )
             module = formats[format]
-        releases = module.read(path)
+        if module.NAME == "alfred":
+            releases = module.read(path, output=alfred_output)
+        else:
+            releases = module.read(path)
     except TrackerError as exc:
         raise _one_line_each(exc) from exc.__cause__
     for release in releases:

@@ -4,26 +4,45 @@ Three shapes, all as downloaded from alfred.stlouisfed.org:
 
 Vintage-wide ("observations by vintage date")::
 
-    observation_date,IMPCH_20190510,IMPCH_20260201
-    2018-10-01,52232.992043,52081.070497
+    observation_date,GDP_19951027,GDP_19960119,GDP_19970507
+    1946-01-01,199.7,.,210.4
+    1959-01-01,483.5,496.3,496.3
 
-  each ``SERIES_YYYYMMDD`` column is one vintage → one release published on that date. An empty or
-  ``.`` cell is *not emitted*: in ALFRED's "new and revised observations only" download ``.`` means
-  "unchanged in this vintage" (and for periods after the vintage, "not yet published"), which is
-  indistinguishable from "missing"; emitting NULL would record false revisions. The store diffs
-  each release against the earlier ones, so carrying a whole column is fine.
+  each ``SERIES_YYYYMMDD`` column is one vintage → one release published on that date. ALFRED
+  offers this shape as two output types, and a ``.`` (or empty) cell means different things:
+
+  - "All Observations" (``all``): a vintage lists every value it has, repeating the unchanged
+    ones. A ``.`` where an earlier vintage had a value is a *withdrawal* (BEA dropped 1946–1958
+    from GDP in January 1996): a tombstone (status ``deleted``), so ``asof`` before it shows the
+    old value and after it none, and a value that comes back is a new version. A ``.`` for a date
+    no earlier vintage of the file had is not yet published: no row.
+  - "New and Revised Observations Only" (``changes``): a vintage lists only what it adds or
+    revises; ``.`` means "unchanged" (or not yet published) and is not emitted. This output
+    cannot say that a value was withdrawn.
+
+  Which one a file is comes from the ``Output Format:`` line of the zip's README.txt (or of the
+  description block above the header), else from ``output`` (``tracker append --alfred-output``),
+  else from the cells: a value repeated unchanged from one vintage to the next happens only in
+  ``all``, and a file with no ``.`` after a value reads the same either way. A file none of these
+  settle is refused with the option to pass, never guessed; a README contradicting ``output`` is
+  refused too. A withdrawal is seen against the file's own earlier vintages: a file whose first
+  vintage already lacks a value the store holds does not withdraw it.
 
 Observations by real-time period::
 
-    period_start_date,IMPCH,realtime_start_date,realtime_end_date
-    2018-10-01,52232.992043,2018-12-06,2019-06-04
-    2018-10-01,52081.070497,2019-06-05,9999-12-31
+    period_start_date,GDP,realtime_start_date,realtime_end_date
+    1946-01-01,199.7,1992-12-22,1996-01-18
+    1946-01-01,.,1996-01-19,1997-05-06
+    1946-01-01,210.4,1997-05-07,1999-10-27
 
   each row is a value valid from ``realtime_start_date``; the rows sharing a start date form one
-  release published then. ``.`` is a value published as missing (NULL); an empty cell is no row.
+  release published then. ``.`` says the date has no value in that real time: after an earlier
+  row with a value it is the same withdrawal (a tombstone), before any it is no row, so both
+  shapes of one history give the same store. An empty cell is no row.
   ``realtime_end_date`` is checked (not before the start; empty or ``9999-12-31`` = still current)
-  but not turned into deletions: the next release's value supersedes the old one, and whether a
-  closed range with no successor means "withdrawn" depends on the real-time window requested.
+  but not turned into deletions: the next release's row supersedes the old one (ALFRED writes a
+  ``.`` row for a withdrawal), and whether a closed range with no successor means "withdrawn"
+  depends on the real-time window requested.
 
 The zip ALFRED downloads (a ``.csv``/``.txt`` data file and ``README.txt``) is opened in memory;
 archives with more than 100 files or more than 200 MB uncompressed are refused. Tab-separated
@@ -46,7 +65,7 @@ from typing import Literal
 
 import polars as pl
 
-from tracker.errors import FormatError, problem
+from tracker.errors import FormatError, clip, problem
 from tracker.formats import RawRelease
 from tracker.formats.fred import DATE_COLUMNS
 from tracker.formats.tabular import (
@@ -79,8 +98,21 @@ _PERIOD_COLUMNS = ("period_start_date", *DATE_COLUMNS)
 _VINTAGE = re.compile(r"(.+)_(\d{8})")
 _OPEN_END = "9999-12-31"
 _PREAMBLE_LINES = 30
+#: A README (or description block) line naming the output type, e.g.
+#: ``Output Format: Observations by Vintage Date, All Observations``.
+_OUTPUT_FORMAT = re.compile(r"^[ \t]*Output Format:[ \t]*(?P<said>\S.*?)[ \t]*\r?$", re.I | re.M)
+_README_BYTES = 1024 * 1024
 
 Layout = Literal["vintages", "realtime"]
+Output = Literal["all", "changes"]
+#: The output types of the vintage-wide shape, as ``--alfred-output`` names them.
+OUTPUTS: tuple[Output, ...] = ("all", "changes")
+#: What an ALFRED README calls each output type (the phrase after "Observations by Vintage Date, ").
+_OUTPUT_NAMES: dict[Output, str] = {
+    "all": "All Observations",
+    "changes": "New and Revised Observations Only",
+}
+FIX = "(pass --alfred-output all or --alfred-output changes)"
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -121,32 +153,50 @@ def _sniff_zip(path: Path) -> bool:
     return bool(lines) and _find_header(lines) is not None
 
 
-def read(path: Path) -> list[RawRelease]:
+def read(path: Path, *, output: Output | None = None) -> list[RawRelease]:
     """Read an ALFRED file or zip: one release per vintage, in publication order.
 
     Parameters
     ----------
     path
         A vintage-wide or real-time CSV/TXT, or the zip ALFRED downloads.
+    output
+        For a vintage-wide file, which ALFRED output type it is: ``"all"`` (All Observations:
+        a ``.`` after a value is a withdrawal) or ``"changes"`` (New and Revised Observations
+        Only: a ``.`` is unchanged). None: from the README, else from the cells. Not used for
+        the real-time layout.
 
     Returns
     -------
     list[RawRelease]
-        One release per vintage date, ``published`` = that date, source ``ALFRED``.
+        One release per vintage date, ``published`` = that date, source ``ALFRED``; a
+        withdrawn value is a row with status ``deleted``.
 
     Raises
     ------
     FormatError
-        Not an ALFRED layout, a damaged zip, or a zip over the size or member limits.
+        Not an ALFRED layout, a damaged zip, a zip over the size or member limits, a
+        vintage-wide file whose output type cannot be told (or whose README contradicts
+        ``output``).
     ValidationError
         Bad dates or values, or the same period twice in a vintage; one line per problem.
     """
+    if output is not None and output not in OUTPUTS:
+        raise FormatError(
+            f"error: --alfred-output '{output}' is not an ALFRED output type "
+            f"(use one of: {', '.join(OUTPUTS)})"
+        )
     data = path.read_bytes()
+    readme = None
     if data.startswith(b"PK\x03\x04"):
-        members = _unzip(data, file=path.name)
+        members, readme = _unzip(data, file=path.name)
     else:
         members = [(path.name, data)]
-    releases = [release for label, content in members for release in _read_csv(content, label)]
+    releases = [
+        release
+        for label, content in members
+        for release in _read_csv(content, label, output=output, readme=readme)
+    ]
     return _merge(releases)
 
 
@@ -181,12 +231,17 @@ def _data_members(infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
         for info in infos
         if not info.is_dir()
         and info.filename.lower().endswith((".csv", ".txt"))
-        and not Path(info.filename).name.lower().startswith("readme")
+        and not _is_readme(info)
         and not info.filename.startswith("__MACOSX/")
     ]
 
 
-def _unzip(data: bytes, *, file: str) -> list[tuple[str, bytes]]:
+def _is_readme(info: zipfile.ZipInfo) -> bool:
+    return Path(info.filename).name.lower().startswith("readme") and not info.is_dir()
+
+
+def _unzip(data: bytes, *, file: str) -> tuple[list[tuple[str, bytes]], tuple[str, str] | None]:
+    """The data members as (label, bytes), and the README as (name, text) when there is one."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError) as exc:
@@ -226,27 +281,36 @@ def _unzip(data: bytes, *, file: str) -> list[tuple[str, bytes]]:
         budget = MAX_ZIP_BYTES
         for info in members:
             label = f"{file}:{info.filename}"
-            if info.flag_bits & 0x1:
-                raise FormatError(
-                    problem(label, None, None, "is encrypted; download the zip from ALFRED again")
-                )
-            try:
-                with archive.open(info) as fh:
-                    # Sizes in the zip's directory can lie: never inflate more than the budget.
-                    content = fh.read(budget + 1)
-            except (
-                zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError,
-            ) as exc:  # fmt: skip
-                raise FormatError(
-                    problem(
-                        label, None, None, f"cannot be extracted ({exc}); download the zip again"
-                    )
-                ) from exc
+            content = _extract(archive, info, label, budget)
             if len(content) > budget:
                 raise FormatError(_too_big(file, None))
             budget -= len(content)
             out.append((label, content))
-    return out
+        # The README says which output type a vintage-wide file is ("Output Format: ...").
+        readmes = [info for info in infos if _is_readme(info)]
+        readme = None
+        if readmes:
+            name = readmes[0].filename
+            text = _extract(archive, readmes[0], f"{file}:{name}", min(budget, _README_BYTES))
+            readme = (name, text.decode("utf-8", "replace"))
+    return out, readme
+
+
+def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, budget: int) -> bytes:
+    """At most ``budget + 1`` bytes of a member (sizes in the zip's directory can lie)."""
+    if info.flag_bits & 0x1:
+        raise FormatError(
+            problem(label, None, None, "is encrypted; download the zip from ALFRED again")
+        )
+    try:
+        with archive.open(info) as fh:
+            return fh.read(budget + 1)
+    except (
+        zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError,
+    ) as exc:  # fmt: skip
+        raise FormatError(
+            problem(label, None, None, f"cannot be extracted ({exc}); download the zip again")
+        ) from exc
 
 
 def _too_big(file: str, size: int | None) -> str:
@@ -260,7 +324,9 @@ def _too_big(file: str, size: int | None) -> str:
     )
 
 
-def _read_csv(content: bytes, file: str) -> list[RawRelease]:
+def _read_csv(
+    content: bytes, file: str, *, output: Output | None, readme: tuple[str, str] | None
+) -> list[RawRelease]:
     data, notes = decode(content, file=file, expected=EXPECTED)
     # Split on "\n" only, so that line indexes match byte offsets (and line numbers).
     lines = [line.rstrip("\r") for line in data[:65536].decode("utf-8", "replace").split("\n")]
@@ -276,14 +342,37 @@ def _read_csv(content: bytes, file: str) -> list[RawRelease]:
         data[offset:], file=file, separator=separator, expected=EXPECTED, header_line=header_line
     )
     if _layout(header) == "vintages":
-        long = _vintages(table.frame, table.header, file=file, header_line=header_line)
+        # What the download says of itself: its README, or the description block of a .txt.
+        said = _declared(readme) or _declared(("its description", "\n".join(lines[:index])))
+        long = _vintages(
+            table.frame, table.header, file=file, header_line=header_line, output=output, said=said
+        )
     else:
         long = _realtime(table.frame, table.header, file=file)
     return _releases(long, notes)
 
 
+def _declared(text: tuple[str, str] | None) -> tuple[Output, str, str] | None:
+    """(output type, the line's words, where) from an ``Output Format:`` line, if it names one."""
+    if text is None:
+        return None
+    where, body = text
+    for match in _OUTPUT_FORMAT.finditer(body):
+        said = match["said"]
+        for output, name in _OUTPUT_NAMES.items():
+            if name.lower() in said.lower():
+                return output, said, where
+    return None
+
+
 def _vintages(
-    frame: pl.DataFrame, header: list[str], *, file: str, header_line: int
+    frame: pl.DataFrame,
+    header: list[str],
+    *,
+    file: str,
+    header_line: int,
+    output: Output | None,
+    said: tuple[Output, str, str] | None,
 ) -> pl.DataFrame:
     date_column, *columns = header
     problems = []
@@ -315,9 +404,73 @@ def _vintages(
     _, long = melt_dated(
         frame, date_column=date_column, columns=columns, file=file, hint=HINT, iso_only=True
     )
-    # An empty cell is "not in this vintage" (see the module docstring), never a NULL value.
-    return long.filter(pl.col("value").is_not_null()).join(
-        vintages, on="column", maintain_order="left"
+    long = long.join(vintages, on="column", maintain_order="left")
+    if _output_type(long, file=file, output=output, said=said) == "changes":
+        # '.' is "unchanged in this vintage" (or not yet published), never a NULL value.
+        return long.filter(pl.col("value").is_not_null()).with_columns(
+            pl.lit(None, pl.String).alias("status")
+        )
+    return _withdrawals(long)
+
+
+def _earlier_value(keys: list[str]) -> pl.Expr:
+    """True where an earlier vintage (by ``published``) had a value for the same keys."""
+    return (
+        pl.col("value")
+        .is_not_null()
+        .cum_max()
+        .shift(1, fill_value=False)
+        .over(keys, order_by="published")
+    )
+
+
+def _withdrawals(long: pl.DataFrame) -> pl.DataFrame:
+    """Cells with a value, and a tombstone for each missing cell that follows a value; a missing
+    cell before any value (not yet published) is no row."""
+    missing = pl.col("value").is_null()
+    return long.filter(~missing | _earlier_value(["series_id", "date"])).with_columns(
+        pl.when(missing).then(pl.lit("deleted")).otherwise(None).alias("status")
+    )
+
+
+def _output_type(
+    long: pl.DataFrame, *, file: str, output: Output | None, said: tuple[Output, str, str] | None
+) -> Output:
+    """Which output type a vintage-wide file is: what it says, else the option, else its cells."""
+    if said is not None:
+        declared, words, where = said
+        if output is not None and output != declared:
+            raise FormatError(
+                problem(
+                    file,
+                    None,
+                    None,
+                    f"{where} says 'Output Format: {clip(words)}' but --alfred-output "
+                    f"{output} was given (drop --alfred-output: the download says which it is)",
+                )
+            )
+        return declared
+    if output is not None:
+        return output
+    keys = ["series_id", "date"]
+    previous = pl.col("value").shift(1).over(keys, order_by="published")
+    # Only "All Observations" repeats a value unchanged from one vintage to the next.
+    if long.select((pl.col("value") == previous).fill_null(False).any()).item():
+        return "all"
+    # Without a '.' after a value, both output types give the same releases.
+    gaps = long.filter(pl.col("value").is_null() & _earlier_value(keys)).sort(LINE, "published")
+    if gaps.is_empty():
+        return "all"
+    first = gaps.row(0, named=True)
+    raise FormatError(
+        problem(
+            file,
+            None,
+            None,
+            f"a '.' follows a value ({first['date']:%Y-%m-%d} in {first['column']}): withdrawn "
+            f"if this is ALFRED's '{_OUTPUT_NAMES['all']}' download, unchanged if "
+            f"'{_OUTPUT_NAMES['changes']}', and the file does not say which {FIX}",
+        )
     )
 
 
@@ -356,7 +509,7 @@ def _realtime(frame: pl.DataFrame, header: list[str], *, file: str) -> pl.DataFr
         variable_name="column",
         value_name="raw",
     )
-    # An empty cell is no row for that series; '.' is a value published as missing.
+    # An empty cell is no row for that series; '.' is "no value in this real time".
     long = long.filter(pl.col("raw").str.strip_chars().fill_null("") != "")
     long, bad_values = parse_numbers(long, file=file, hint=HINT)
     problems += bad_values
@@ -368,10 +521,12 @@ def _realtime(frame: pl.DataFrame, header: list[str], *, file: str) -> pl.DataFr
         what=lambda row: f"period {row[period_column]} of {row['column']} from {row[start]}",
     )
     raise_problems(problems)
-    return long.with_columns(
+    long = long.with_columns(
         pl.col("column").str.to_uppercase().alias("series_id"),
         pl.col("published").cast(pl.Datetime("us")),
     )
+    # A '.' row after a row with a value is a withdrawal, as in a vintage-wide file.
+    return _withdrawals(long)
 
 
 def _releases(long: pl.DataFrame, notes: list[str]) -> list[RawRelease]:
@@ -386,6 +541,7 @@ def _releases(long: pl.DataFrame, notes: list[str]) -> list[RawRelease]:
             "series_id",
             pl.col("date").dt.strftime("%Y-%m-%d").alias("period"),
             "value",
+            "status",
             pl.col(LINE).alias("line"),
         )
         releases.append(
