@@ -481,6 +481,13 @@ def _pull_one(
         if progress is not None:
             progress(sub.subscription, step, fraction)
 
+    def measure(done: PullResult) -> PullResult:
+        """The result with its request count and duration so far."""
+        if provider is not None:
+            done.requests = provider.requests_sent - before
+        done.seconds = time.monotonic() - started
+        return done
+
     try:
         if sub.provider not in instances:
             instances[sub.provider] = get(sub.provider)
@@ -501,16 +508,13 @@ def _pull_one(
         if releases:
             say(f"appending {len(releases):,} release{'s' if len(releases) > 1 else ''}", 0.6)
             result.releases = _append(path, sub, releases, fetched, result, calendar,
-                                      dry_run=dry_run, now=now,
+                                      dry_run=dry_run, now=now, measure=measure,
                                       progress=lambda s, f: say(s, 0.6 + 0.4 * f))  # fmt: skip
     except TrackerError as exc:
         result.error = _one_line(sub.subscription, exc)
         result.releases = []
-    if provider is not None:
-        result.requests = provider.requests_sent - before
-    result.seconds = time.monotonic() - started
     say("done", 1.0)
-    return result, calendar
+    return measure(result), calendar
 
 
 def _for_series(raw: RawRelease, sub: Subscription) -> RawRelease:
@@ -527,7 +531,17 @@ def _for_series(raw: RawRelease, sub: Subscription) -> RawRelease:
 
 
 def _append(
-    path, sub, releases, fetched: Fetched, result: PullResult, calendar, *, dry_run, now, progress
+    path: str | Path | None,
+    sub: Subscription,
+    releases: list[tuple[RawRelease, str]],
+    fetched: Fetched,
+    result: PullResult,
+    calendar: Calendar | None,
+    *,
+    dry_run: bool,
+    now: datetime,
+    measure: Callable[[PullResult], PullResult],
+    progress: Callable[[str, float], None],
 ) -> list[AppendResult]:
     """Append the releases in one transaction and record the pull; returns what was appended."""
     with db.writer(path) as con:
@@ -543,7 +557,7 @@ def _append(
                 return []
         appended = append_releases(con, releases, dry_run=dry_run, progress=progress)
         if not dry_run:
-            done = replace(result, releases=appended)
+            done = measure(replace(result, releases=appended))
             with db.transaction(con):
                 _record(con, sub, done, now=now, calendar=calendar)
     return appended
