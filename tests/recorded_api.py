@@ -68,6 +68,10 @@ class FredWorld:
     def vintage_dates(self, series_id: str) -> list[str]:
         return sorted({row["realtime_start"] for row in self.rows[series_id]})
 
+    def keep_periods_from(self, series_id: str, first_period: str) -> None:
+        """Only the periods from ``first_period`` on (fewer vintages: faster tests)."""
+        self.rows[series_id] = [r for r in self.rows[series_id] if r["date"] >= first_period]
+
     def add_vintage(self, series_id: str, day: str, values: dict[str, str]) -> None:
         """A new vintage on ``day``: each period's current row ends the day before."""
         before = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
