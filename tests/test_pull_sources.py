@@ -263,6 +263,27 @@ def test_world_bank_unknown_indicator(api, store):
     )
 
 
+def test_world_bank_answer_of_another_shape(api, store):
+    pull.subscribe(store, "wb:NY.GNP.PCAP.CD/US")
+    route = "/wb/v2/countries/US/indicators/NY.GNP.PCAP.CD"
+    api.worldbank.routes[route] = (
+        b'[{"page":1,"pages":1,"lastupdated":"2021-07-01"},'
+        b'[{"indicator":"NY.GNP.PCAP.CD","country":"US","date":"1998","value":32000}]]'
+    )
+    [result] = pull.pull(store, now=NOW)
+    assert result.error == (
+        "error: wb:NY.GNP.PCAP.CD/US: the World Bank sent a row that is not {indicator: {id, "
+        "value}, country: {id, value}, date, value}; check TRACKER_WORLDBANK_URL"
+    )
+    api.worldbank.routes[route] = b'{"not": "a list"}'
+    [result] = pull.pull(store, now=NOW)
+    assert result.error == (
+        "error: wb:NY.GNP.PCAP.CD/US: the World Bank sent JSON that is not [header, rows] "
+        """(HTTP 200, application/json, starting '{"not": "a list"}'); check """
+        "TRACKER_WORLDBANK_URL"
+    )
+
+
 # Subscriptions -----------------------------------------------------------------------------
 
 

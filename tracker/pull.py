@@ -27,6 +27,7 @@ When is a subscription due (``tracker pull --due``)?
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -512,6 +513,20 @@ def _pull_one(
                                       progress=lambda s, f: say(s, 0.6 + 0.4 * f))  # fmt: skip
     except TrackerError as exc:
         result.error = _one_line(sub.subscription, exc)
+        result.releases = []
+    except Exception as exc:
+        # An answer shaped in a way no check foresaw must not stop the other subscriptions;
+        # it is reported as this one's failure (TRACKER_DEBUG=1 shows the traceback).
+        if os.environ.get("TRACKER_DEBUG") == "1":
+            raise
+        from tracker.providers.http import scrub
+
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        text = scrub(text, (os.environ.get("FRED_API_KEY", ""),))
+        result.error = (
+            f"error: {sub.subscription}: unexpected failure ({type(exc).__name__}"
+            f"{': ' + text[:200] if text else ''}); TRACKER_DEBUG=1 shows where"
+        )
         result.releases = []
     say("done", 1.0)
     return measure(result), calendar

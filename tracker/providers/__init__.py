@@ -127,10 +127,6 @@ def registry() -> dict[str, ModuleType]:
             _MODULES.items()}  # fmt: skip
 
 
-def names() -> list[str]:
-    return list(_MODULES)
-
-
 def get(name: str, http: Http | None = None) -> Provider:
     """A provider instance by subscription prefix."""
     if name not in _MODULES:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -83,6 +84,20 @@ def redact(url: str) -> str:
     kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
             if k.lower() not in SECRET_PARAMETERS]  # fmt: skip
     return urlunsplit(parts._replace(query=urlencode(kept, safe=":,+@")))
+
+
+_SECRET_IN_TEXT = re.compile(
+    r"[?&]?\b(?:" + "|".join(sorted(SECRET_PARAMETERS)) + r")=[^&\s'\"]*", re.IGNORECASE
+)
+
+
+def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """``text`` without secret query parameters and without the given secret values."""
+    text = _SECRET_IN_TEXT.sub("", text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 def retry_after(response: requests.Response, *, now: datetime | None = None) -> float | None:

@@ -129,8 +129,12 @@ class Provider(BaseProvider):
                     f"the World Bank sent a value that is not a number: '{value}' "
                     f"for {row.get('date')}"
                 )
-            indicator = row.get("indicator") or {}
-            country = row.get("country") or {}
+            indicator, country = row.get("indicator"), row.get("country")
+            if not isinstance(indicator, dict) or not isinstance(country, dict):
+                raise ProviderError(
+                    "the World Bank sent a row that is not {indicator: {id, value}, country: "
+                    "{id, value}, date, value}; check TRACKER_WORLDBANK_URL"
+                )
             code = row.get("countryiso3code") or country.get("id") or ""
             records.append(
                 {
