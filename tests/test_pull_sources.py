@@ -320,6 +320,22 @@ def test_subscribe_as_an_existing_series(api, store):
     assert "already fed by wb:NY.GNP.PCAP.CD/US" in caught.value.message
 
 
+def test_a_series_appended_from_files_continues_from_its_newest_release(api, store):
+    from conftest import define, release
+
+    with db.writer(store) as con:
+        define(con, "USA.GNI.PC", frequency="A", source="World Bank")
+        release(con, "2021-02-01", [("USA.GNI.PC", "1997", 31270.0)], source="World Bank")
+    pull.subscribe(store, "wb:NY.GNP.PCAP.CD/US", series_id="USA.GNI.PC")
+    # The World Bank's 2020-07-01 data is older than what the series holds: nothing to append
+    # (appending it would be refused as out of publication order).
+    [result] = pull.pull(store, now=NOW)
+    assert result.ok and result.appended == []
+    assert result.summary().startswith(
+        "wb:NY.GNP.PCAP.CD/US: nothing new for USA.GNI.PC (newest vintage 2021-02-01; "
+    )
+
+
 def test_unsubscribe_keeps_the_data(api, store):
     pull.subscribe(store, "wb:NY.GNP.PCAP.CD/US")
     pull.pull(store, now=NOW)

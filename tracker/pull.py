@@ -12,8 +12,8 @@ appended and does not stop the others. The network is asked before the store is 
 writing, so a slow provider never holds the store's write lock.
 
 The newest vintage seen is the later of ``subscriptions.last_vintage`` and the newest release the
-subscription appended (``releases.file_name``), so a pull interrupted between its commit and the
-bookkeeping never appends a vintage twice.
+series holds, so a pull interrupted between its commit and the bookkeeping never appends a
+vintage twice, and a series appended from files before it was subscribed continues from there.
 
 When is a subscription due (``tracker pull --due``)?
 
@@ -171,19 +171,23 @@ def _day(moment: datetime | None) -> str:
 
 # Reading --------------------------------------------------------------------------------------
 
+#: ``since``: the newest vintage seen is also the newest release the series already holds (from
+#: this subscription, or from files appended before it was subscribed): releases are appended in
+#: publication order, so older vintages could not be appended anyway.
 _SUBSCRIPTIONS_SQL = """
 SELECT
     s.subscription, s.provider, s.provider_key, s.series_id, s.release_key, s.release_name,
     s.last_vintage, s.last_pulled_at, s.last_status, s.last_message, se.frequency,
-    greatest(s.last_vintage, r.newest) AS since
+    greatest(s.last_vintage, held.newest) AS since
 FROM subscriptions AS s
 LEFT JOIN series AS se USING (series_id)
 LEFT JOIN (
-    SELECT file_name, max(published_at) AS newest
-    FROM releases
-    WHERE file_name IN (SELECT subscription FROM subscriptions)
-    GROUP BY file_name
-) AS r ON r.file_name = s.subscription
+    SELECT o.series_id, max(r.published_at) AS newest
+    FROM observations AS o
+    JOIN releases AS r USING (release_id)
+    WHERE o.series_id IN (SELECT series_id FROM subscriptions)
+    GROUP BY o.series_id
+) AS held USING (series_id)
 ORDER BY s.subscription
 """
 
