@@ -746,6 +746,166 @@ def serve(db_path: Path | None, host: str, port: int, debug: bool) -> None:
         app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
 
 
+# Following sources ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("subscription", metavar="PROVIDER:KEY")
+@db_option
+@click.option(
+    "--as",
+    "series_id",
+    metavar="SERIES_ID",
+    help="The tracker series it feeds (default: the provider's own id, e.g. GDP).",
+)
+@fail_on_tracker_errors
+def subscribe(subscription: str, db_path: Path | None, series_id: str | None) -> None:
+    """Follow a provider's series: `tracker pull` then fetches every new vintage of it.
+
+    Registers the series it feeds, with the name, unit, frequency and source the provider
+    gives, unless a series with that id exists (it must have the same frequency).
+
+    \b
+    PROVIDER:KEY is one of
+      fred:SERIES            FRED/ALFRED (API key: FRED_API_KEY or ~/.config/tracker/config.toml)
+      sdmx:SOURCE/FLOW/KEY   an SDMX agency sdmx1 knows (ECB, ESTAT, OECD, IMF_DATA, BIS, ...)
+      wb:INDICATOR/COUNTRY   the World Bank API
+
+    \b
+    Example:
+        tracker subscribe fred:GDP
+        tracker subscribe sdmx:ECB/EXR/M.USD.EUR.SP00.A --as USD.EUR.M
+        tracker subscribe wb:NY.GNP.PCAP.CD/US
+    """
+    from tracker import pull as pulling
+
+    result = pulling.subscribe(db_path, subscription, series_id=series_id)
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False)
+    out.print(result.summary(), markup=False)
+
+
+@cli.command()
+@click.argument("subscription", metavar="PROVIDER:KEY|SERIES_ID")
+@db_option
+@fail_on_tracker_errors
+def unsubscribe(subscription: str, db_path: Path | None) -> None:
+    """Stop following a series. The series and every release it received stay in the store.
+
+    \b
+    Example:
+        tracker unsubscribe fred:GDP
+        tracker unsubscribe GDP
+    """
+    from tracker import pull as pulling
+
+    removed = pulling.unsubscribe(db_path, subscription)
+    out.print(
+        f"unsubscribed {removed.subscription}; series {removed.series_id} and its releases stay "
+        "in the store",
+        markup=False,
+    )
+
+
+@cli.command("subscriptions")
+@db_option
+@output_options
+@fail_on_tracker_errors
+def subscriptions_cmd(db_path: Path | None, fmt: str, output: Path | None) -> None:
+    """List the subscriptions: what each feeds, its newest vintage, its last pull, when it is due.
+
+    \b
+    Example:
+        tracker subscriptions
+        tracker subscriptions --format csv
+    """
+    from tracker import pull as pulling
+
+    frame = pulling.list_subscriptions(db_path)
+    if fmt == "table":
+        frame = frame.select(
+            "subscription", "series_id", "last_vintage", "last_pulled_at", "last_status",
+            "next_release", "due_reason",
+        )  # fmt: skip
+    if frame.height == 0 and fmt == "table":
+        err.print("no subscriptions yet (add one with: tracker subscribe fred:GDP)")
+        return
+    emit(frame, fmt, output, title="subscriptions")
+
+
+@cli.command("pull")
+@click.argument("series", nargs=-1)
+@db_option
+@click.option("--due", is_flag=True, help="Only subscriptions that are due (see README).")
+@click.option("--dry-run", is_flag=True, help="Fetch and show what would change; write nothing.")
+@fail_on_tracker_errors
+def pull_cmd(series: tuple[str, ...], db_path: Path | None, due: bool, dry_run: bool) -> None:
+    """Fetch what the subscribed publishers released since the last pull, and append it.
+
+    Each new vintage becomes its own release, dated by the publisher (FRED's realtime_start,
+    an SDMX or World Bank update date), in publication order. SERIES are series ids or
+    subscriptions (default: all). One line per subscription; exit code 1 if any failed (the
+    others are pulled all the same, and a failed one leaves nothing half appended).
+
+    \b
+    Example:
+        tracker pull
+        tracker pull GDP --dry-run
+        tracker pull --due          # from cron or a systemd timer
+    """
+    from contextlib import nullcontext
+
+    from tracker import pull as pulling
+
+    bar = None
+    tasks: dict[str, object] = {}
+    if err.is_terminal:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+
+    def progress(subscription: str, step: str, fraction: float) -> None:
+        if bar is None:
+            return
+        if subscription not in tasks:
+            tasks[subscription] = bar.add_task(subscription, total=1.0)
+        bar.update(tasks[subscription], description=f"{subscription}: {step}", completed=fraction)
+        if fraction >= 1.0:
+            bar.remove_task(tasks.pop(subscription))
+
+    def report(result) -> None:
+        for note in result.notes:
+            err.print(f"note: {result.subscription}: {note}", markup=False)
+        (out if result.ok else err).print(result.summary(), markup=False)
+
+    with bar if bar is not None else nullcontext():
+        results = pulling.pull(
+            db_path, series, due_only=due, dry_run=dry_run, progress=progress, report=report
+        )
+    if not results:
+        err.print(
+            "nothing is due (tracker subscriptions shows when each is)"
+            if due
+            else "no subscriptions to pull (add one with: tracker subscribe fred:GDP)",
+            markup=False,
+        )
+        return
+    failed = sum(not r.ok for r in results)
+    if len(results) > 1:
+        err.print(
+            f"pulled {len(results)} subscriptions: {len(results) - failed} ok, {failed} failed",
+            markup=False,
+        )
+    if failed:
+        sys.exit(1)
+
+
 def main() -> None:
     """Entry point of the ``tracker`` console script."""
     cli(prog_name="tracker")
