@@ -526,12 +526,7 @@ classified AS (
         c.first_period_end AS previous_first_period_end,
         c.first_value AS previous_first_value,
         c.first_status AS previous_first_status,
-        c.first_published_at AS previous_first_published_at,
         c.revision_count AS previous_revision_count,
-        c.revision_sum AS previous_revision_sum,
-        c.revision_abs_sum AS previous_revision_abs_sum,
-        c.revision_abs_max AS previous_revision_abs_max,
-        c.last_revised_at AS previous_last_revised_at,
         change_kind(c.value, c.status, i.value, i.status) AS change,
         s.kind = 'forecast' AS forecast
     FROM incoming AS i

@@ -7,9 +7,9 @@ answers live in three tables (migration ``003_kept_state``):
 - ``release_series``: per release and series it stored rows of, what it did (new, revised,
   restated, deleted rows): the release feed and each series' release history;
 - ``current_observations``: per series and period, the newest stored version (a tombstone
-  included), the first published version and the numeric revisions between versions;
+  included), the first published version and how many numeric revisions it had;
 - ``current_series``: per series, the two newest periods, its releases and its revision
-  statistics;
+  statistics (the sums of its revisions are added up one release at a time);
 - ``current_trends``: per actual or policy series, the `trends` row.
 
 Each append updates them inside its own transaction, for the series the release touched only
@@ -46,7 +46,10 @@ SELECT * FROM observation_state_from_history() ORDER BY series_id, period
 
 _REBUILD_SERIES = """
 INSERT INTO current_series BY NAME
-SELECT * FROM series_state() ORDER BY series_id
+SELECT st.*, rv.revision_sum, rv.revision_abs_sum, rv.revision_abs_max, rv.last_revised_at
+FROM series_state() AS st
+LEFT JOIN series_revisions_from_history() AS rv ON rv.series_id = st.series_id
+ORDER BY st.series_id
 """
 
 _REBUILD_TRENDS = """
@@ -96,7 +99,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, recount: bool = True) -> None:
 
 
 #: Per stored row of the release (``diffed`` rows with ``stored``), its new kept state from the
-#: version before it (the ``previous_*`` columns the diff joined from current_observations).
+#: version before it (the ``previous_*`` columns the diff joined from current_observations), and
+#: the numeric revision it makes (``revision``, for the series' sums).
 _NEW_OBSERVATION_STATE = """
 CREATE OR REPLACE TEMP TABLE kept_update AS
 WITH
@@ -106,28 +110,6 @@ steps AS (
         CASE WHEN d.change = 'revised' THEN d.value - d.previous_value END AS revision
     FROM diffed AS d
     WHERE d.stored
-),
-with_first AS (
-    -- The first version that is not a deletion: kept once there is one, else this one.
-    SELECT
-        s.*,
-        CASE
-            WHEN s.previous_first_release_id IS NOT NULL THEN {
-                'release_id': s.previous_first_release_id,
-                'period_end': s.previous_first_period_end,
-                'value': s.previous_first_value,
-                'status': s.previous_first_status,
-                'published_at': s.previous_first_published_at
-            }
-            WHEN s.status <> 'deleted' THEN {
-                'release_id': CAST($release_id AS BIGINT),
-                'period_end': s.period_end,
-                'value': s.value,
-                'status': s.status,
-                'published_at': CAST($published AS TIMESTAMP)
-            }
-        END AS first
-    FROM steps AS s
 )
 SELECT
     s.series_id,
@@ -137,27 +119,60 @@ SELECT
     s.status,
     CAST($release_id AS BIGINT) AS release_id,
     CAST($published AS TIMESTAMP) AS published_at,
-    s.first.release_id AS first_release_id,
-    s.first.period_end AS first_period_end,
-    s.first.value AS first_value,
-    s.first.status AS first_status,
-    s.first.published_at AS first_published_at,
+    -- The first version that is not a deletion: kept once there is one, else this one.
+    CASE
+        WHEN s.previous_first_release_id IS NOT NULL THEN {
+            'release_id': s.previous_first_release_id,
+            'period_end': s.previous_first_period_end,
+            'value': s.previous_first_value,
+            'status': s.previous_first_status
+        }
+        WHEN s.status <> 'deleted' THEN {
+            'release_id': CAST($release_id AS BIGINT),
+            'period_end': s.period_end,
+            'value': s.value,
+            'status': s.status
+        }
+    END AS first,
     coalesce(s.previous_revision_count, 0) + CAST(s.revision IS NOT NULL AS BIGINT)
         AS revision_count,
+    s.revision
+FROM steps AS s
+"""
+
+#: The touched series' new current_series rows: series_state over the updated kept tables, and
+#: the kept sums of revisions plus this release's.
+_NEW_SERIES_STATE = """
+CREATE OR REPLACE TEMP TABLE kept_series AS
+WITH
+added AS (
+    SELECT
+        k.series_id,
+        sum(k.revision) AS revision_sum,
+        sum(abs(k.revision)) AS revision_abs_sum,
+        max(abs(k.revision)) AS revision_abs_max
+    FROM kept_update AS k
+    WHERE k.revision IS NOT NULL
+    GROUP BY k.series_id
+)
+SELECT
+    st.*,
     CASE
-        WHEN s.revision IS NULL THEN s.previous_revision_sum
-        ELSE coalesce(s.previous_revision_sum, 0) + s.revision
+        WHEN a.series_id IS NULL THEN old.revision_sum
+        ELSE coalesce(old.revision_sum, 0) + a.revision_sum
     END AS revision_sum,
     CASE
-        WHEN s.revision IS NULL THEN s.previous_revision_abs_sum
-        ELSE coalesce(s.previous_revision_abs_sum, 0) + abs(s.revision)
+        WHEN a.series_id IS NULL THEN old.revision_abs_sum
+        ELSE coalesce(old.revision_abs_sum, 0) + a.revision_abs_sum
     END AS revision_abs_sum,
-    greatest(s.previous_revision_abs_max, abs(s.revision)) AS revision_abs_max,
+    greatest(old.revision_abs_max, a.revision_abs_max) AS revision_abs_max,
     CASE
-        WHEN s.revision IS NULL THEN s.previous_last_revised_at
+        WHEN a.series_id IS NULL THEN old.last_revised_at
         ELSE CAST($published AS TIMESTAMP)
     END AS last_revised_at
-FROM with_first AS s
+FROM series_state(series_ids := $ids) AS st
+LEFT JOIN current_series AS old ON old.series_id = st.series_id
+LEFT JOIN added AS a ON a.series_id = st.series_id
 """
 
 
@@ -200,10 +215,16 @@ def apply_release(
         """
     )
     con.execute(
-        "INSERT INTO current_observations BY NAME "
-        "SELECT * FROM kept_update ORDER BY series_id, period"
+        """
+        INSERT INTO current_observations BY NAME
+        SELECT
+            series_id, period, period_end, value, status, release_id, published_at,
+            first.release_id AS first_release_id, first.period_end AS first_period_end,
+            first.value AS first_value, first.status AS first_status, revision_count
+        FROM kept_update
+        ORDER BY series_id, period
+        """
     )
-    con.execute("DROP TABLE kept_update")
     touched = [
         r[0]
         for r in con.execute(
@@ -211,18 +232,16 @@ def apply_release(
             [release_id],
         ).fetchall()
     ]
-    if not touched:
-        return touched
-    ids = {"ids": touched}
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE kept_series AS "
-        "SELECT * FROM series_state(series_ids := $ids)",
-        ids,
-    )
-    con.execute("DELETE FROM current_series WHERE list_contains($ids, series_id)", ids)
-    con.execute("INSERT INTO current_series BY NAME SELECT * FROM kept_series ORDER BY series_id")
-    con.execute("DROP TABLE kept_series")
-    refresh_trends(con, touched)
+    if touched:
+        ids = {"ids": touched}
+        con.execute(_NEW_SERIES_STATE, {**ids, "published": published})
+        con.execute("DELETE FROM current_series WHERE list_contains($ids, series_id)", ids)
+        con.execute(
+            "INSERT INTO current_series BY NAME SELECT * FROM kept_series ORDER BY series_id"
+        )
+        con.execute("DROP TABLE kept_series")
+        refresh_trends(con, touched)
+    con.execute("DROP TABLE kept_update")
     return touched
 
 

@@ -1,10 +1,15 @@
 -- kept_series_match_history: series whose kept summary (current_series, behind series_summary and revision_stats) differs from a recomputation; empty = pass.
 -- The recomputation is series_state() over the kept current_observations and release_series
--- (each checked against the history by its own kept_* check); sums compare with same_number's
--- tolerance (the append adds them up one release at a time).
+-- (each checked against the history by its own kept_* check) and series_revisions_from_history()
+-- for the sums of revisions, which compare with same_number's tolerance (the append adds them
+-- up one release at a time).
 WITH
 kept AS (SELECT * FROM current_series),
-fresh AS (SELECT * FROM series_state()),
+fresh AS (
+    SELECT st.*, rv.revision_sum, rv.revision_abs_sum, rv.revision_abs_max, rv.last_revised_at
+    FROM series_state() AS st
+    LEFT JOIN series_revisions_from_history() AS rv ON rv.series_id = st.series_id
+),
 paired AS (
     SELECT
         coalesce(k.series_id, f.series_id) AS series_id,

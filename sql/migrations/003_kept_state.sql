@@ -9,7 +9,7 @@
 ALTER TABLE releases ADD COLUMN rows_restated BIGINT NOT NULL DEFAULT 0;
 
 -- One row per series and period: its newest stored version (a tombstone when the newest is a
--- deletion), its first published version and the numeric revisions between its versions.
+-- deletion), its first published version and how many numeric revisions it had.
 CREATE TABLE current_observations (
     series_id          VARCHAR NOT NULL,
     period             DATE NOT NULL,
@@ -22,12 +22,7 @@ CREATE TABLE current_observations (
     first_period_end   DATE,
     first_value        DOUBLE,
     first_status       VARCHAR,
-    first_published_at TIMESTAMP,
-    revision_count     BIGINT NOT NULL,
-    revision_sum       DOUBLE,
-    revision_abs_sum   DOUBLE,
-    revision_abs_max   DOUBLE,
-    last_revised_at    TIMESTAMP
+    revision_count     BIGINT NOT NULL
 );
 
 -- One row per release and series it stored rows of: what the release did to the series (the

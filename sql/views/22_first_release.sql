@@ -10,6 +10,6 @@ SELECT
     CAST(c.first_value AS DOUBLE) AS value,
     CAST(c.first_status AS VARCHAR) AS status,
     CAST(c.first_release_id AS BIGINT) AS release_id,
-    CAST(c.first_published_at AS TIMESTAMP) AS published_at
+    CAST(r.published_at AS TIMESTAMP) AS published_at
 FROM current_observations AS c
-WHERE c.first_release_id IS NOT NULL;
+JOIN releases AS r ON r.release_id = c.first_release_id;

@@ -6,9 +6,8 @@
 -- series_ids: only these series (NULL = every series).
 -- Columns: those of current_observations: series_id, period, period_end, value, status,
 -- release_id, published_at (the newest version, a tombstone included); first_release_id,
--- first_period_end, first_value, first_status, first_published_at (the first version that is not
--- a deletion; NULL if none); revision_count, revision_sum, revision_abs_sum, revision_abs_max,
--- last_revised_at (over the numeric revisions: both values present).
+-- first_period_end, first_value, first_status (the first version that is not a deletion; NULL if
+-- none); revision_count (numeric revisions: both values present).
 CREATE OR REPLACE MACRO observation_state_from_history(series_ids := NULL) AS TABLE
 WITH
 newest AS (
@@ -31,11 +30,7 @@ revised AS (
     SELECT
         r.series_id,
         r.period,
-        count(r.revision) AS revision_count,
-        sum(r.revision) AS revision_sum,
-        sum(abs(r.revision)) AS revision_abs_sum,
-        max(abs(r.revision)) AS revision_abs_max,
-        max(r.published_at) FILTER (WHERE r.revision IS NOT NULL) AS last_revised_at
+        count(r.revision) AS revision_count
     FROM revisions AS r
     WHERE series_ids IS NULL OR r.series_id IN (SELECT unnest(series_ids))
     GROUP BY r.series_id, r.period
@@ -52,13 +47,7 @@ SELECT
     CAST(f.period_end AS DATE) AS first_period_end,
     CAST(f.value AS DOUBLE) AS first_value,
     CAST(f.status AS VARCHAR) AS first_status,
-    CAST(fr.published_at AS TIMESTAMP) AS first_published_at,
-    CAST(coalesce(rv.revision_count, 0) AS BIGINT) AS revision_count,
-    CAST(rv.revision_sum AS DOUBLE) AS revision_sum,
-    CAST(rv.revision_abs_sum AS DOUBLE) AS revision_abs_sum,
-    CAST(rv.revision_abs_max AS DOUBLE) AS revision_abs_max,
-    CAST(rv.last_revised_at AS TIMESTAMP) AS last_revised_at
+    CAST(coalesce(rv.revision_count, 0) AS BIGINT) AS revision_count
 FROM newest AS n
 LEFT JOIN firsts AS f ON f.series_id = n.series_id AND f.period = n.period
-LEFT JOIN releases AS fr ON fr.release_id = f.release_id
 LEFT JOIN revised AS rv ON rv.series_id = n.series_id AND rv.period = n.period;

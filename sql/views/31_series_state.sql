@@ -1,12 +1,12 @@
--- series_state(series_ids := NULL): table macro, the kept state current_series computed from the kept current_observations and release_series; one row per series with observations.
--- What the append writes into current_series for the series a release touched, and what
--- `tracker init` rebuilds it from. series_ids: only these series (NULL = every series).
+-- series_state(series_ids := NULL): table macro, the kept state current_series computed from the kept current_observations and release_series, except the sums of revisions; one row per series with observations.
+-- What the append writes into current_series for the series a release touched (adding the sums
+-- of this release's revisions to the kept ones), and what `tracker init` rebuilds it from (with
+-- series_revisions_from_history). series_ids: only these series (NULL = every series).
 -- Columns: series_id; last_period, last_value, previous_value (the two newest periods as now known,
 -- deletions removed); last_published_at, release_count, last_release_id (the releases that stored
 -- rows of the series: the newest, how many, the newest's id), last_release_revisions (rows the
--- newest release revised or deleted); periods (periods ever published), revised_periods, revision_count,
--- revision_sum, revision_abs_sum, revision_abs_max, last_revised_at (numeric revisions, see
--- `revisions`); first_to_latest_count, first_to_latest_sum, first_to_latest_abs_sum (latest minus
+-- newest release revised or deleted); periods (periods ever published), revised_periods,
+-- revision_count (numeric revisions, see `revisions`); first_to_latest_count, first_to_latest_sum, first_to_latest_abs_sum (latest minus
 -- first published value over the periods that have both).
 CREATE OR REPLACE MACRO series_state(series_ids := NULL) AS TABLE
 WITH
@@ -38,10 +38,6 @@ stats AS (
         count(*) FILTER (WHERE r.first_release_id IS NOT NULL) AS periods,
         count(*) FILTER (WHERE r.revision_count > 0) AS revised_periods,
         sum(r.revision_count) AS revision_count,
-        sum(r.revision_sum) AS revision_sum,
-        sum(r.revision_abs_sum) AS revision_abs_sum,
-        max(r.revision_abs_max) AS revision_abs_max,
-        max(r.last_revised_at) AS last_revised_at,
         count(*) FILTER (WHERE r.status <> 'deleted' AND r.value IS NOT NULL
                          AND r.first_value IS NOT NULL) AS first_to_latest_count,
         sum(r.value - r.first_value) FILTER (WHERE r.status <> 'deleted') AS first_to_latest_sum,
@@ -73,10 +69,6 @@ SELECT
     CAST(s.periods AS BIGINT) AS periods,
     CAST(s.revised_periods AS BIGINT) AS revised_periods,
     CAST(s.revision_count AS BIGINT) AS revision_count,
-    CAST(s.revision_sum AS DOUBLE) AS revision_sum,
-    CAST(s.revision_abs_sum AS DOUBLE) AS revision_abs_sum,
-    CAST(s.revision_abs_max AS DOUBLE) AS revision_abs_max,
-    CAST(s.last_revised_at AS TIMESTAMP) AS last_revised_at,
     CAST(s.first_to_latest_count AS BIGINT) AS first_to_latest_count,
     CAST(s.first_to_latest_sum AS DOUBLE) AS first_to_latest_sum,
     CAST(s.first_to_latest_abs_sum AS DOUBLE) AS first_to_latest_abs_sum
