@@ -18,4 +18,3 @@ def default_db() -> Path:
     """The store used when no ``--db`` is given: ``$TRACKER_DB`` or ``data/tracker.duckdb``."""
     env = os.environ.get("TRACKER_DB")
     return Path(env) if env else DEFAULT_DB
-
