@@ -2,8 +2,8 @@
 
 Everything is served from this process (``serve_locally``; Bootstrap 5.3 and plotly.js's
 cartesian bundle are vendored in ``assets/``), so the dashboard works offline. No data is read
-at import time: the store path is kept in ``app.server.config["TRACKER_DB"]`` and every page and
-callback reads it per request.
+at import time or start-up: the store path is kept in ``app.server.config["TRACKER_DB"]`` and
+every page and callback reads it per request.
 """
 
 from __future__ import annotations
@@ -85,6 +85,11 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
         __name__,
         server=server,
         compress=True,
+        # Without this, Dash renders every page's layout (reading the store) on its first
+        # request to build a validation layout, and embeds it in every page it serves: seconds
+        # and megabytes on a large store. tests/test_dashboard_app.py checks the callbacks'
+        # ids against the pages' layouts instead.
+        suppress_callback_exceptions=True,
         use_pages=True,
         pages_folder=str(HERE / "pages"),
         assets_folder=str(HERE / "assets"),
@@ -134,11 +139,12 @@ def cache_control(app: dash.Dash):
 
 
 def warm_up(app: dash.Dash) -> None:
-    """Run Dash's first-request setup (page registry, validation layout) before serving.
+    """Run Dash's first-request setup (scripts, callback map, the pages' router) before serving.
 
     Dash does that setup inside the first request; browser requests that arrive while it runs
-    get a page config without the pages' components and fail to render. Doing it once here,
-    before the server accepts connections, closes that race.
+    get a page config without the pages' router callback and fail to render. Doing it once
+    here, before the server accepts connections, closes that race. It renders the shell only:
+    no page layout runs and the store is not read, so start-up does not depend on its size.
     """
     with app.server.test_client() as client:
         client.get("/_dash-layout")

@@ -15,8 +15,9 @@ from pathlib import Path
 import brotli
 import dash
 import pytest
+from dash import html
 
-from dashboards.app import IMMUTABLE, create_app, warm_up
+from dashboards.app import IMMUTABLE, create_app, shell, warm_up
 from tracker import paths
 
 VENDOR = paths.ROOT / "dashboards" / "assets" / "vendor"
@@ -49,6 +50,93 @@ def script_urls(page_html: str) -> list[str]:
 
 def stylesheet_urls(page_html: str) -> list[str]:
     return re.findall(r'<link rel="stylesheet" href="([^"]+)"', page_html)
+
+
+# Start-up ---------------------------------------------------------------------------------------
+
+
+def test_start_up_renders_no_page_layout(store: Path, monkeypatch: pytest.MonkeyPatch):
+    """warm_up runs Dash's set-up without calling a page's layout, which reads the store:
+    start-up costs the same on the seed and on a 10-million-row store."""
+    app = create_app(store)
+    ran = []
+    for page in dash.page_registry.values():
+        layout = page["layout"]
+
+        def recording(*args, _layout=layout, _path=page["path"], **kwargs):
+            ran.append(_path)
+            return _layout(*args, **kwargs)
+
+        monkeypatch.setitem(page, "layout", recording)
+
+    warm_up(app)
+
+    assert ran == []
+    # The pages' router is set up: the first page request renders the page.
+    with app.server.test_client() as client:
+        callbacks = client.get("/_dash-dependencies").get_json()
+        rendered = client.post(
+            "/_dash-update-component",
+            json={
+                "output": ".._pages_content.children..._pages_store.data..",
+                "outputs": [
+                    {"id": "_pages_content", "property": "children"},
+                    {"id": "_pages_store", "property": "data"},
+                ],
+                "inputs": [
+                    {"id": "_pages_location", "property": "pathname", "value": "/revisions"},
+                    {"id": "_pages_location", "property": "search", "value": ""},
+                ],
+                "changedPropIds": ["_pages_location.pathname"],
+                "state": [],
+            },
+        )
+    assert any(c["output"].startswith(".._pages_content.children") for c in callbacks)
+    assert rendered.status_code == 200, rendered.text
+    assert ran == ["/revisions"]
+    assert rendered.get_json()["response"]["_pages_store"]["data"]["title"] == "Revisions · tracker"
+
+
+def test_the_page_embeds_no_page_layout(client):
+    """No validation layout in the page's config: its size does not grow with the store."""
+    page = client.get("/explore").text
+    config = json.loads(re.search(r'<script id="_dash-config"[^>]*>(.*?)</script>', page)[1])
+
+    assert "validation_layout" not in config
+    assert len(page) < 20_000
+
+
+def test_every_callback_id_is_in_a_page_or_the_shell(app: dash.Dash):
+    """What Dash's validation layout checked in the browser, checked here on the seed: each
+    Input, Output and State names a component of the shell or of a page's layout."""
+    with app.server.test_request_context("/"):
+        layouts = [page["layout"]() for page in dash.page_registry.values()]
+    components = html.Div([*layouts, shell(), dash.page_container])
+    ids = [c.id for c in components._traverse() if getattr(c, "id", None) is not None]
+
+    def exists(wanted: str | dict) -> bool:
+        if isinstance(wanted, str):
+            return wanted in ids
+        fixed = {k: v for k, v in wanted.items() if not isinstance(v, list)}
+        return any(
+            isinstance(i, dict) and i.keys() == wanted.keys() and fixed.items() <= i.items()
+            for i in ids
+        )
+
+    missing = []
+    for callback in app._callback_list:
+        outputs = dash._utils.split_callback_id(callback["output"])
+        for dependency in [
+            *(outputs if isinstance(outputs, list) else [outputs]),
+            *callback["inputs"],
+            *callback["state"],
+        ]:
+            wanted = dependency["id"]
+            if isinstance(wanted, str) and wanted.startswith("{"):
+                wanted = json.loads(wanted)
+            if not exists(wanted):
+                missing.append(f"{wanted}.{dependency['property']}")
+    assert missing == []
 
 
 # Compression -------------------------------------------------------------------------------------
