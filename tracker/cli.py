@@ -693,14 +693,21 @@ def _bring_schema_up_to_date(target: Path) -> None:
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8050, show_default=True, type=int, help="Port to listen on.")
-@click.option("--debug", is_flag=True, help="Dash debug mode: reload on change, error pages.")
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Requests answered at once (for several processes, see gunicorn in the README).",
+)
+@click.option("--debug", is_flag=True, help="Dash dev tools: callback errors shown in the page.")
 @fail_on_tracker_errors
-def serve(db_path: Path | None, host: str, port: int, debug: bool) -> None:
+def serve(db_path: Path | None, host: str, port: int, threads: int, debug: bool) -> None:
     """Start the dashboard on http://HOST:PORT (the store must exist: `tracker init` makes it).
 
     The dashboard reads a snapshot of the store that every writer refreshes after its commit,
     so `tracker append` from another terminal works while it runs, and new releases show on the
-    next page interaction.
+    next page interaction. It runs on waitress, a production WSGI server.
 
     \b
     Example:
@@ -715,23 +722,38 @@ def serve(db_path: Path | None, host: str, port: int, debug: bool) -> None:
             f"error: store {target} does not exist (run `tracker init` to create it, "
             "or pass --db / set TRACKER_DB)"
         )
-    _bring_schema_up_to_date(target)
-    if host not in LOOPBACK_HOSTS:
+    from dashboards.server import Listener
+
+    # Bound before anything else happens: a taken port is one line, and requests that arrive
+    # while the app is built wait in the socket's backlog instead of being refused.
+    listener = Listener(host, port)
+    try:
+        _bring_schema_up_to_date(target)
+        if host not in LOOPBACK_HOSTS:
+            err.print(
+                f"warning: listening on {host}: the dashboard, including its SQL console and "
+                "release upload, is reachable from the network, without a login",
+                markup=False,
+            )
+        from dashboards.app import create_app, warm_up
+        from tracker import snapshots
+
+        app = create_app(target)
+        if debug:
+            app.enable_dev_tools(debug=True)
+        warm_up(app)
+        shown = f"[{host}]" if ":" in host else host
         err.print(
-            f"warning: listening on {host}: the dashboard, including its SQL console and release "
-            "upload, is reachable from the network, without a login",
+            f"tracker dashboard on http://{shown}:{port}/ (store {target}; Ctrl+C stops it)",
             markup=False,
         )
-    from dashboards.app import create_app, warm_up
-    from tracker import snapshots
-
-    app = create_app(target)
-    warm_up(app)
-    err.print(f"tracker dashboard on http://{host}:{port}/ (store {target}; Ctrl+C stops it)")
-    # While registered, every writer publishes a snapshot that this server reads, so
-    # `tracker append` from another terminal never waits for the dashboard (docs/architecture.md).
-    with snapshots.registered_server(target):
-        app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+        # While registered, every writer publishes a snapshot that this server reads, so
+        # `tracker append` from another terminal never waits for the dashboard
+        # (docs/architecture.md).
+        with snapshots.registered_server(target):
+            listener.serve(app.server, threads=threads)
+    finally:
+        listener.close()
 
 
 def main() -> None:
