@@ -41,7 +41,7 @@ REVALIDATE = "no-cache"
 #: are fingerprinted and cached for a year.
 COMPRESSION = {
     "COMPRESS_ALGORITHM": ["br", "gzip"],
-    "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
+    "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
     "COMPRESS_LEVEL": 6,
     "COMPRESS_BR_LEVEL": 5,
 }

@@ -152,12 +152,17 @@ def test_responses_are_compressed(client, accept: str, encoding: str, decode):
         script_urls(decode(page.data).decode())[-1], headers={"Accept-Encoding": accept}
     )
     layout = client.get("/_dash-layout", headers={"Accept-Encoding": accept})
+    # Files in assets/ are streamed from disk, and compressed as they stream.
+    css = client.get(
+        stylesheet_urls(decode(page.data).decode())[0], headers={"Accept-Encoding": accept}
+    )
 
-    for response in (page, script, layout):
+    for response in (page, script, layout, css):
         assert response.headers["Content-Encoding"] == encoding
         assert "Accept-Encoding" in response.headers["Vary"]
     assert b"<!DOCTYPE html>" in decode(page.data)
     assert json.loads(decode(layout.data))["type"] == "Div"
+    assert b"Bootstrap" in decode(css.data)[:200]
 
 
 def test_uncompressed_for_a_client_that_does_not_ask(client):
