@@ -1,8 +1,9 @@
 """The CLI starts quickly: what `tracker --help` and `tracker query` import, not how long they take.
 
 Wall-clock limits are flaky on a loaded CI machine; the modules a command imports are not. On a
-quiet 2-core machine `tracker --help` takes ~0.1 s and `tracker query "select 1"` ~0.25 s,
-against ~0.9 s and ~1.2 s when every command imported Polars, rich and the API up front.
+2-core machine `tracker --help` took 0.06 s and `tracker query "select 1"` 0.19 s (medians),
+against 0.28 s and 0.45 s when every command imported Polars, rich and the API up front (and
+about three times that while the machine was busy).
 """
 
 from __future__ import annotations
