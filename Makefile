@@ -20,9 +20,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,serve,bench]'
 	touch $(STAMP)
 
+# A taken port stops it with tracker's one-line error, and how to pick another port with make.
 run: $(STAMP)
 	$(BIN)/tracker init
-	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
+	@echo "$(BIN)/tracker serve --host $(HOST) --port $(PORT)"
+	@$(BIN)/tracker serve --host $(HOST) --port $(PORT) || { \
+		echo "make run: pick another port with  make run PORT=$$(($(PORT) + 1))" >&2; exit 1; }
 
 test: $(STAMP)
 	@test -x /usr/bin/chromium || { \

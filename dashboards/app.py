@@ -1,8 +1,9 @@
 """The Dash app shell: navbar, theme, footer; the pages live in ``dashboards/pages``.
 
-Everything is served from this process (``serve_locally``; Bootstrap 5.3 is vendored in
-``assets/``), so the dashboard works offline. No data is read at import time: the store path is
-kept in ``app.server.config["TRACKER_DB"]`` and every page and callback reads it per request.
+Everything is served from this process (``serve_locally``; Bootstrap 5.3 and plotly.js's
+cartesian bundle are vendored in ``assets/``), so the dashboard works offline. No data is read
+at import time or start-up: the store path is kept in ``app.server.config["TRACKER_DB"]`` and
+every page and callback reads it per request.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
+import flask
 from dash import ALL, Input, Output, State, clientside_callback, dcc, html
+from dash.fingerprint import check_fingerprint
 
 from dashboards import data
 from tracker import paths
@@ -28,6 +31,20 @@ NAV = (
 )
 #: Request bodies above this are refused by Flask (uploads are base64: 4/3 of the file size).
 MAX_REQUEST_BYTES = data.UPLOAD_LIMIT_BYTES * 3 // 2 + 1024 * 1024
+#: Cache-Control of a fingerprinted URL: a new version is a new URL, so browsers keep it a year.
+IMMUTABLE = "public, max-age=31536000, immutable"
+#: Everything else (the page, _dash-layout, _dash-dependencies, dash's unversioned chunks) is
+#: revalidated on every use.
+REVALIDATE = "no-cache"
+#: Compression (flask-compress): brotli or gzip, whichever the browser takes, at levels that
+#: cost a few milliseconds per response. Only the first visit pays for the big bundles: they
+#: are fingerprinted and cached for a year.
+COMPRESSION = {
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
+    "COMPRESS_LEVEL": 6,
+    "COMPRESS_BR_LEVEL": 5,
+}
 
 # Set the theme before the first paint (no flash of the light theme in dark mode).
 INDEX = """<!DOCTYPE html>
@@ -62,8 +79,17 @@ INDEX = """<!DOCTYPE html>
 def create_app(db_path: str | Path | None = None) -> dash.Dash:
     """Build the dashboard for the store at ``db_path`` (default: ``$TRACKER_DB`` or
     ``data/tracker.duckdb``). The store is read per request, never at build time."""
+    server = flask.Flask(__name__)
+    server.config.update(COMPRESSION)
     app = dash.Dash(
         __name__,
+        server=server,
+        compress=True,
+        # Without this, Dash renders every page's layout (reading the store) on its first
+        # request to build a validation layout, and embeds it in every page it serves: seconds
+        # and megabytes on a large store. tests/test_dashboard_app.py checks the callbacks'
+        # ids against the pages' layouts instead.
+        suppress_callback_exceptions=True,
         use_pages=True,
         pages_folder=str(HERE / "pages"),
         assets_folder=str(HERE / "assets"),
@@ -75,16 +101,50 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
     )
     app.server.config["TRACKER_DB"] = str(Path(db_path) if db_path else paths.default_db())
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.server.after_request(cache_control(app))
     app.layout = shell
     return app
 
 
+def cache_control(app: dash.Dash):
+    """An ``after_request`` hook: fingerprinted URLs are immutable, everything else revalidates.
+
+    Dash fingerprints its component bundles in the path (``dash_renderer.v4_4_1m1796325872.js``),
+    the app's assets with ``?m=<mtime>`` and its favicon with ``?v=<dash version>``.
+    """
+    prefix = app.config.routes_pathname_prefix
+    suites = prefix + "_dash-component-suites/"
+    assets = prefix + app.config.assets_url_path.strip("/") + "/"
+    favicon = prefix + "_favicon.ico"
+
+    def fingerprinted(request: flask.Request) -> bool:
+        path = request.path
+        if path.startswith(suites):
+            return check_fingerprint(path.removeprefix(suites))[1]
+        if path.startswith(assets):
+            return "m" in request.args
+        return path == favicon and "v" in request.args
+
+    def hook(response: flask.Response) -> flask.Response:
+        request = flask.request
+        if request.method not in ("GET", "HEAD"):
+            return response
+        if response.status_code in (200, 304) and fingerprinted(request):
+            response.headers["Cache-Control"] = IMMUTABLE
+        elif "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = REVALIDATE
+        return response
+
+    return hook
+
+
 def warm_up(app: dash.Dash) -> None:
-    """Run Dash's first-request setup (page registry, validation layout) before serving.
+    """Run Dash's first-request setup (scripts, callback map, the pages' router) before serving.
 
     Dash does that setup inside the first request; browser requests that arrive while it runs
-    get a page config without the pages' components and fail to render. Doing it once here,
-    before the server accepts connections, closes that race.
+    get a page config without the pages' router callback and fail to render. Doing it once
+    here, before the server accepts connections, closes that race. It renders the shell only:
+    no page layout runs and the store is not read, so start-up does not depend on its size.
     """
     with app.server.test_client() as client:
         client.get("/_dash-layout")

@@ -383,6 +383,115 @@ def test_phone_width_overview(chromium, server):
     watch.assert_clean(server)
 
 
+# Page weight -----------------------------------------------------------------------------------
+
+#: Bytes on the wire (compressed bodies and headers) for a first and a repeat visit of a page.
+FIRST_VISIT_BYTES = 1_500_000
+REPEAT_VISIT_BYTES = 150_000
+#: What each page draws once its callbacks have answered: every chart type the app uses.
+DRAWN = {
+    "/": (
+        "Array.from(document.querySelectorAll('#overview-cards .sparkline'))"
+        ".filter(g => g.querySelector('.scatterlayer .trace')).length === 7"
+    ),
+    "/explore": "document.querySelectorAll('#explore-graph .scatterlayer .trace').length >= 1",
+    "/revisions": (
+        "document.querySelectorAll('#revisions-triangle .hm image').length === 1 && "
+        "document.querySelectorAll('#revisions-evolution .scatterlayer .trace').length >= 2"
+    ),
+    "/releases": "document.querySelectorAll('#releases-table .ag-row').length > 0",
+    "/sql": "document.querySelectorAll('#sql-results .ag-row').length > 0",
+}
+
+
+def visit(tab, cdp, url: str, drawn: str) -> dict[str, int]:
+    """Load ``url`` until ``drawn`` holds and the network is idle: bytes per requested URL."""
+    urls: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+
+    def received(event: dict) -> None:
+        urls[event["requestId"]] = event["response"]["url"]
+
+    def finished(event: dict) -> None:
+        sizes[event["requestId"]] = int(event["encodedDataLength"])
+
+    cdp.on("Network.responseReceived", received)
+    cdp.on("Network.loadingFinished", finished)
+    try:
+        tab.goto(url)
+        tab.wait_for_function(f"() => {drawn}")
+        tab.wait_for_load_state("networkidle")
+    finally:
+        cdp.remove_listener("Network.responseReceived", received)
+        cdp.remove_listener("Network.loadingFinished", finished)
+    return {urls.get(request, request): size for request, size in sizes.items()}
+
+
+@pytest.mark.parametrize("path", list(DRAWN))
+def test_page_weight_first_and_repeat_visit(chromium, server, path: str):
+    """Compressed, cached, and plotly.js's cartesian bundle instead of the 4.8 MB plotly.min.js;
+    every chart still draws (sparklines, lines and steps, the revision heatmap)."""
+    ctx = chromium.new_context(viewport=DESKTOP)
+    tab = ctx.new_page()
+    watch = Watch(tab)
+    cdp = ctx.new_cdp_session(tab)
+    cdp.send("Network.enable")
+    try:
+        first = visit(tab, cdp, server + path, DRAWN[path])
+        plotly_version = tab.evaluate("() => window.Plotly && window.Plotly.version")
+        repeat = visit(tab, cdp, server + path, DRAWN[path])
+    finally:
+        ctx.close()
+    watch.assert_clean(server)
+
+    requested = [*first, *repeat, *watch.requests]
+    assert [u for u in requested if "plotly.min.js" in u] == []
+    assert plotly_version == "4.1.1"
+    assert any("/assets/vendor/plotly-cartesian-" in u for u in first)
+    assert sum(first.values()) <= FIRST_VISIT_BYTES, sorted(first.items(), key=lambda i: -i[1])[:5]
+    assert sum(repeat.values()) <= REPEAT_VISIT_BYTES, sorted(repeat.items(), key=lambda i: -i[1])[
+        :5
+    ]
+
+
+# Start-up --------------------------------------------------------------------------------------
+
+
+def test_the_first_request_after_start_renders_the_page(chromium, store, tmp_path):
+    """A browser that connects while `tracker serve` is still starting gets a working page."""
+    fresh = tmp_path / "fresh.duckdb"
+    shutil.copy(store, fresh)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tracker.cli", "serve", "--db", str(fresh), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=paths.ROOT,
+    )
+    ctx = chromium.new_context(viewport=DESKTOP)
+    try:
+        # The first thing to reach the server is the browser's request for the page.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.02)
+        tab = ctx.new_page()
+        watch = Watch(tab)
+        tab.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
+        card = tab.locator("#overview-cards .indicator-card").filter(has_text="China goods exports")
+        sync_api.expect(card.locator(".card-value")).to_have_text("+4.8% y/y")
+        tab.wait_for_function(f"() => {DRAWN['/']}")
+        watch.assert_clean(f"http://127.0.0.1:{port}")
+    finally:
+        ctx.close()
+        process.terminate()
+        process.wait(timeout=30)
+
+
 # While serving ---------------------------------------------------------------------------------
 
 

@@ -1,4 +1,9 @@
-"""The ``tracker`` command line: the only place that prints or exits."""
+"""The ``tracker`` command line: the only place that prints or exits.
+
+Start-up is kept to click: Polars, rich, DuckDB, the formats and the dashboard are imported
+inside the commands that use them, so `tracker --help` answers in a few hundredths of a second
+and `tracker query` prints a table without Polars (tests/test_cli_startup.py).
+"""
 
 from __future__ import annotations
 
@@ -10,20 +15,36 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-import polars as pl
-from rich.console import Console
-from rich.table import Table
 
-from tracker import db, queries
 from tracker.errors import TrackerError, TransformError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 PROGRESS_ROWS = 100_000
 OUTPUT_FORMATS = ("table", "csv", "json", "parquet")
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+
+class LazyConsole:
+    """A rich Console made on first use: importing rich costs ~50 ms that `--help` need not pay."""
+
+    def __init__(self, **options: Any):
+        self._options = options
+        self._console = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+err = LazyConsole(stderr=True, highlight=False, soft_wrap=True)
+out = LazyConsole(highlight=False, soft_wrap=True)
 
 
 # Shared options ------------------------------------------------------------------------------
@@ -83,33 +104,14 @@ def emit(frame: pl.DataFrame, fmt: str, output: Path | None, *, title: str | Non
         frame.write_parquet(output)
         err.print(f"wrote {frame.height} rows to {output}")
         return
+    if fmt == "table":
+        numeric = [t.is_numeric() for t in frame.dtypes]
+        emit_table(frame.columns, numeric, frame.iter_rows(), output, title=title)
+        return
     if fmt == "csv":
         text = _flatten(frame).write_csv()
-    elif fmt == "json":
-        text = json.dumps(frame.to_dicts(), default=_json_default, indent=1) + "\n"
     else:
-        table = Table(title=title, show_lines=False, header_style="bold")
-        numeric = {c for c, t in frame.schema.items() if t.is_numeric()}
-        # Ids, dates and numbers keep their full width; long text (names, titles) wraps.
-        text = {"name", "title", "headline", "description", "source"}
-        rows = [[_cell(v) for v in row] for row in frame.iter_rows()]
-        for i, column in enumerate(frame.columns):
-            widest = max([len(column), *(len(r[i]) for r in rows)])
-            table.add_column(
-                column,
-                justify="right" if column in numeric else "left",
-                no_wrap=column not in text,
-                overflow="fold" if column in text else "ellipsis",
-                min_width=min(12, widest) if column in text else widest,
-            )
-        for row in rows:
-            table.add_row(*row)
-        if output is None:
-            out.print(table)
-            return
-        buffer = io.StringIO()
-        Console(file=buffer, width=200).print(table)
-        text = buffer.getvalue()
+        text = json.dumps(frame.to_dicts(), default=_json_default, indent=1) + "\n"
     if output is None:
         sys.stdout.write(text)
     else:
@@ -117,7 +119,45 @@ def emit(frame: pl.DataFrame, fmt: str, output: Path | None, *, title: str | Non
         err.print(f"wrote {frame.height} rows to {output}")
 
 
+def emit_table(
+    columns: list[str],
+    numeric: list[bool],
+    rows: Any,
+    output: Path | None,
+    *,
+    title: str | None = None,
+) -> None:
+    """Write rows (tuples of Python values) as a table to the terminal or a file."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    # Ids, dates and numbers keep their full width; long text (names, titles) wraps.
+    text = {"name", "title", "headline", "description", "source"}
+    cells = [[_cell(v) for v in row] for row in rows]
+    for i, column in enumerate(columns):
+        widest = max([len(column), *(len(r[i]) for r in cells)])
+        table.add_column(
+            column,
+            justify="right" if numeric[i] else "left",
+            no_wrap=column not in text,
+            overflow="fold" if column in text else "ellipsis",
+            min_width=min(12, widest) if column in text else widest,
+        )
+    for row in cells:
+        table.add_row(*row)
+    if output is None:
+        out.print(table)
+        return
+    buffer = io.StringIO()
+    Console(file=buffer, width=200).print(table)
+    output.write_text(buffer.getvalue())
+    err.print(f"wrote {len(cells)} rows to {output}")
+
+
 def _flatten(frame: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
     lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
     return frame.with_columns(pl.col(c).list.join(";") for c in lists) if lists else frame
 
@@ -175,6 +215,7 @@ def init(db_path: Path | None, no_seed: bool) -> None:
         tracker init
         tracker init --db /tmp/scratch.duckdb --no-seed
     """
+    from tracker import db
     from tracker.seed import load_seed
 
     target = db.resolve(db_path)
@@ -363,6 +404,8 @@ def define(
             --unit-kind growth_yoy --frequency M --geo DEU --source Destatis
         tracker define --from-csv my_series.csv
     """
+    import polars as pl
+
     from tracker import append as appending
     from tracker.seed import read_catalogue
 
@@ -422,9 +465,16 @@ def query(
 
     if sql == "-":
         sql = sys.stdin.read()
-    result = sqlconsole.run(db_path, sql, max_rows=limit, timeout=timeout)
-    emit(result.frame, fmt, output)
-    if result.truncated:
+    if fmt == "table":
+        # Rows straight from DuckDB: a table needs no Polars, which costs more than the query.
+        rows = sqlconsole.run_rows(db_path, sql, max_rows=limit, timeout=timeout)
+        emit_table(rows.columns, rows.numeric, rows.rows, output)
+        truncated = rows.truncated
+    else:
+        result = sqlconsole.run(db_path, sql, max_rows=limit, timeout=timeout)
+        emit(result.frame, fmt, output)
+        truncated = result.truncated
+    if truncated:
         err.print(f"note: showing the first {limit} rows (raise --limit for more)")
 
 
@@ -442,6 +492,10 @@ def series_cmd(text: str | None, db_path: Path | None, fmt: str, output: Path | 
         tracker series china
         tracker series tariff --format csv
     """
+    import polars as pl
+
+    from tracker import db, queries
+
     with db.connect(db_path, read_only=True) as con:
         frame = queries.summary(con, text)
     if fmt == "table":
@@ -508,7 +562,7 @@ def show(
         tracker show IMPCH --rebase 2020
         tracker show IMPCH --to Q --agg sum --transform pc1
     """
-    from tracker import analytics
+    from tracker import analytics, db, queries
 
     derived = transform is not None or rebase is not None or to_frequency is not None
     if show_vintages and derived:
@@ -577,7 +631,7 @@ def trends_cmd(
         tracker trends --headlines
         tracker trends --as-of 2025-06-10 --format csv -o trends.csv
     """
-    from tracker import analytics
+    from tracker import analytics, db
 
     with db.connect(db_path, read_only=True) as con:
         frame = analytics.trends(con, as_of=as_of)
@@ -615,7 +669,7 @@ def check_cmd(db_path: Path | None, fmt: str) -> None:
         tracker check
         tracker check --db /tmp/scratch.duckdb --format csv
     """
-    from tracker import analytics
+    from tracker import analytics, db
 
     with db.connect(db_path, read_only=True) as con:
         results = analytics.run_checks(con)
@@ -643,6 +697,10 @@ def releases(db_path: Path | None, limit: int | None, fmt: str, output: Path | N
     Example:
         tracker releases --limit 10
     """
+    import polars as pl
+
+    from tracker import db, queries
+
     with db.connect(db_path, read_only=True) as con:
         frame = queries.releases(con, limit=limit)
     if fmt == "table":
@@ -696,6 +754,8 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _bring_schema_up_to_date(target: Path) -> None:
+    from tracker import db
+
     warning = db.update_schema(target)
     if warning:
         err.print(warning, markup=False)
@@ -705,20 +765,28 @@ def _bring_schema_up_to_date(target: Path) -> None:
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8050, show_default=True, type=int, help="Port to listen on.")
-@click.option("--debug", is_flag=True, help="Dash debug mode: reload on change, error pages.")
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Requests answered at once (for several processes, see gunicorn in the README).",
+)
+@click.option("--debug", is_flag=True, help="Dash dev tools: callback errors shown in the page.")
 @fail_on_tracker_errors
-def serve(db_path: Path | None, host: str, port: int, debug: bool) -> None:
+def serve(db_path: Path | None, host: str, port: int, threads: int, debug: bool) -> None:
     """Start the dashboard on http://HOST:PORT (the store must exist: `tracker init` makes it).
 
     The dashboard reads a snapshot of the store that every writer refreshes after its commit,
     so `tracker append` from another terminal works while it runs, and new releases show on the
-    next page interaction.
+    next page interaction. It runs on waitress, a production WSGI server.
 
     \b
     Example:
         tracker serve
         tracker serve --db /tmp/scratch.duckdb --port 8051
     """
+    from tracker import db
     from tracker.errors import StoreError
 
     target = db.resolve(db_path)
@@ -727,23 +795,38 @@ def serve(db_path: Path | None, host: str, port: int, debug: bool) -> None:
             f"error: store {target} does not exist (run `tracker init` to create it, "
             "or pass --db / set TRACKER_DB)"
         )
-    _bring_schema_up_to_date(target)
-    if host not in LOOPBACK_HOSTS:
+    from dashboards.server import Listener
+
+    # Bound before anything else happens: a taken port is one line, and requests that arrive
+    # while the app is built wait in the socket's backlog instead of being refused.
+    listener = Listener(host, port)
+    try:
+        _bring_schema_up_to_date(target)
+        if host not in LOOPBACK_HOSTS:
+            err.print(
+                f"warning: listening on {host}: the dashboard, including its SQL console and "
+                "release upload, is reachable from the network, without a login",
+                markup=False,
+            )
+        from dashboards.app import create_app, warm_up
+        from tracker import snapshots
+
+        app = create_app(target)
+        if debug:
+            app.enable_dev_tools(debug=True)
+        warm_up(app)
+        shown = f"[{host}]" if ":" in host else host
         err.print(
-            f"warning: listening on {host}: the dashboard, including its SQL console and release "
-            "upload, is reachable from the network, without a login",
+            f"tracker dashboard on http://{shown}:{port}/ (store {target}; Ctrl+C stops it)",
             markup=False,
         )
-    from dashboards.app import create_app, warm_up
-    from tracker import snapshots
-
-    app = create_app(target)
-    warm_up(app)
-    err.print(f"tracker dashboard on http://{host}:{port}/ (store {target}; Ctrl+C stops it)")
-    # While registered, every writer publishes a snapshot that this server reads, so
-    # `tracker append` from another terminal never waits for the dashboard (docs/architecture.md).
-    with snapshots.registered_server(target):
-        app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+        # While registered, every writer publishes a snapshot that this server reads, so
+        # `tracker append` from another terminal never waits for the dashboard
+        # (docs/architecture.md).
+        with snapshots.registered_server(target):
+            listener.serve(app.server, threads=threads)
+    finally:
+        listener.close()
 
 
 # Following sources ---------------------------------------------------------------------------

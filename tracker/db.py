@@ -10,12 +10,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
 
 from tracker import paths, state
 from tracker.errors import StoreError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 MIGRATIONS_TABLE = "schema_migrations"
 #: Configuration of every read-only connection a server or the SQL console opens. One process

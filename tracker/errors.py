@@ -40,6 +40,10 @@ class ReleaseError(TrackerError):
     """Release metadata is missing or contradicts the store (no published date, out of order)."""
 
 
+class ServeError(TrackerError):
+    """The dashboard cannot listen where it was asked to (a port in use, an unknown host)."""
+
+
 class FormatError(TrackerError):
     """A file is not in the format expected, or is broken."""
 
