@@ -36,7 +36,8 @@ def db_option(f: Callable) -> Callable:
         type=click.Path(dir_okay=False, path_type=Path),
         envvar="TRACKER_DB",
         default=None,
-        help="The store (default: $TRACKER_DB or data/tracker.duckdb).",
+        help="The store (default: $TRACKER_DB, else data/tracker.duckdb in a checkout, or "
+        "tracker.duckdb in the user data folder when installed; `tracker init` prints it).",
     )(f)
 
 

@@ -33,6 +33,12 @@ _LOCK_HINT = (
 
 
 def _sql_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        # An empty list would create a store without tables; say what is broken instead.
+        raise StoreError(
+            f"error: tracker's SQL files are missing ({folder} is not a folder); reinstall "
+            "tracker, or run it from a checkout"
+        )
     return sorted(p for p in folder.glob("*.sql") if p.is_file())
 
 
@@ -42,7 +48,8 @@ def object_name(path: Path) -> str:
 
 
 def resolve(path: str | Path | None) -> Path:
-    """The store path: ``path``, else ``$TRACKER_DB``, else ``data/tracker.duckdb``."""
+    """The store path: ``path``, else ``$TRACKER_DB``, else the default store
+    (`tracker.paths.DEFAULT_DB`)."""
     return Path(path) if path is not None else paths.default_db()
 
 
@@ -58,7 +65,7 @@ def connect(
     Parameters
     ----------
     path
-        The DuckDB file; defaults to ``$TRACKER_DB`` or ``data/tracker.duckdb``.
+        The DuckDB file; defaults to ``$TRACKER_DB`` or `tracker.paths.DEFAULT_DB`.
     read_only
         Open read-only (the file must exist).
     retry_seconds
