@@ -16,8 +16,8 @@ WORKERS ?= auto
 
 help:
 	@echo "make run          create .venv, build data/tracker.duckdb with the seed, serve the dashboard"
-	@echo "make test         ruff and the whole pytest suite in parallel (WORKERS=auto), browser included"
-	@echo "make lint         ruff check, ruff format --check"
+	@echo "make test         ruff, mypy and the whole pytest suite in parallel (WORKERS=auto), browser included"
+	@echo "make lint         ruff check, ruff format --check, mypy"
 	@echo "make format       let ruff fix and format what it can"
 	@echo "make bench        the full benchmark (docs/benchmarks.md)"
 	@echo "make loadtest     dashboard clients while releases are appended (docs/reliability.md)"
@@ -41,11 +41,13 @@ test: $(STAMP)
 		else echo "error: the browser tests need Debian's chromium: run  sudo apt-get update && sudo apt-get install -y chromium"; exit 1; fi; }
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -69,7 +69,7 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
         assets_folder=str(HERE / "assets"),
         serve_locally=True,
         title="tracker",
-        update_title=None,
+        update_title="",  # keep the tab's title while callbacks run (Dash: None or "")
         index_string=INDEX,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )

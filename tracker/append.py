@@ -195,7 +195,7 @@ def _registered_note(rows: list[dict]) -> str:
     )
 
 
-_SERIES_SCHEMA = {
+_SERIES_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "series_id": pl.String,
     "name": pl.String,
     "unit": pl.String,
@@ -274,7 +274,7 @@ def validate_catalogue(
     """
     if catalogue.height == 0:
         return []
-    problems = []
+    problems: list[str] = []
     required = ("series_id", "name", "unit", "unit_kind", "frequency", "source", "kind")
     missing = [c for c in required if c not in catalogue.columns]
     if missing and require_all:
@@ -313,7 +313,9 @@ def _fit_periods(
         pl.col("series_id").replace_strict(frequencies, default=None).alias("frequency")
     )
     pairs = frame.select(pl.col("period").alias("code"), "frequency").unique()
-    starts, ends, errors = [], [], []
+    starts: list[date | None] = []
+    ends: list[date | None] = []
+    errors: list[str | None] = []
     for code, frequency in pairs.iter_rows():
         try:
             start, end = periods.fit(code, frequency)

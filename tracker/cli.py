@@ -92,16 +92,16 @@ def emit(frame: pl.DataFrame, fmt: str, output: Path | None, *, title: str | Non
         table = Table(title=title, show_lines=False, header_style="bold")
         numeric = {c for c, t in frame.schema.items() if t.is_numeric()}
         # Ids, dates and numbers keep their full width; long text (names, titles) wraps.
-        text = {"name", "title", "headline", "description", "source"}
+        wrapped = {"name", "title", "headline", "description", "source"}
         rows = [[_cell(v) for v in row] for row in frame.iter_rows()]
         for i, column in enumerate(frame.columns):
             widest = max([len(column), *(len(r[i]) for r in rows)])
             table.add_column(
                 column,
                 justify="right" if column in numeric else "left",
-                no_wrap=column not in text,
-                overflow="fold" if column in text else "ellipsis",
-                min_width=min(12, widest) if column in text else widest,
+                no_wrap=column not in wrapped,
+                overflow="fold" if column in wrapped else "ellipsis",
+                min_width=min(12, widest) if column in wrapped else widest,
             )
         for row in rows:
             table.add_row(*row)
@@ -262,7 +262,7 @@ def append(
         source=source, published=appending.parse_published(published), title=title, url=url
     )
     mapping = _mapping(mappings, mapping_file)
-    raws = []
+    raws: list[tuple[formats.RawRelease, str]] = []
     for path in files:
         raws.extend((raw, path.name) for raw in formats.read(path, format=fmt))
     if mapping:
@@ -365,7 +365,10 @@ def define(
         if missing and not replace:
             raise click.UsageError(f"defining {series_id} needs {', '.join(missing)}")
         # With --replace only the flags given change; the rest of the definition stays.
-        row = {"series_id": series_id, **{k: v for k, v in fields.items() if v is not None}}
+        row: dict[str, object] = {
+            "series_id": series_id,
+            **{k: v for k, v in fields.items() if v is not None},
+        }
         if not replace:
             row.setdefault("kind", "actual")
         if tags is not None:

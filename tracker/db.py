@@ -18,10 +18,12 @@ from tracker import paths
 from tracker.errors import StoreError
 
 MIGRATIONS_TABLE = "schema_migrations"
+#: DuckDB configuration, as `duckdb.connect` takes it.
+Config = dict[str, str | bool | int | float | list[str]]
 #: Configuration of every read-only connection a server or the SQL console opens. One process
 #: can only hold a file with one configuration, so readers and the console share this one: no
 #: files, no network, no settings changes, and no Python variables mistaken for tables.
-READ_CONFIG = {
+READ_CONFIG: Config = {
     "enable_external_access": False,
     "lock_configuration": True,
     "python_enable_replacements": False,
@@ -58,7 +60,7 @@ def connect(
     *,
     read_only: bool = False,
     retry_seconds: float = 10.0,
-    config: dict | None = None,
+    config: Config | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the store, waiting up to ``retry_seconds`` while another process holds its lock.
 
