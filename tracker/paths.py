@@ -1,7 +1,7 @@
 """Where things live. Imports nothing from tracker, so every module can use it.
 
 The SQL files and the seed are found through ``importlib.resources``: an installed wheel carries
-them inside the package as ``tracker/_sql`` and ``tracker/_data`` (``force-include`` in
+them inside the package as ``tracker/_sql`` and ``tracker/_data`` (the wheel's ``sources`` in
 pyproject.toml); a checkout or an editable install has neither, and reads ``sql/`` and ``data/``
 at the top of the repository.
 """
