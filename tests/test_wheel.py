@@ -203,6 +203,9 @@ def test_the_installed_wheel_works_from_any_folder(tmp_path, seeded_template):
         assert "<title>tracker</title>" in page
         assert "/assets/tracker.css" in page
         assert get(base + "/assets/tracker.css")[0] == 200
+        # The pages came with the wheel: their callbacks are registered.
+        status, dependencies = get(base + "/_dash-dependencies")
+        assert status == 200 and '"explore-' in dependencies and '"revisions-' in dependencies
     finally:
         server.terminate()
         server.wait(timeout=30)
