@@ -176,6 +176,8 @@ def test_the_installed_wheel_works_from_any_folder(tmp_path, seeded_template):
     assert int(count.splitlines()[1]) > 50
     table = tracker("query", "select count(*) from latest").stdout
     assert f"│ {count.splitlines()[1]:>12} │" in table
+    checks = len(list(paths.CHECKS_DIR.glob("*.sql")))
+    assert tracker("check").stdout == f"all {checks} checks passed\n"
 
     # `tracker serve` answers with the app and its assets.
     port = free_port()
