@@ -3,7 +3,7 @@ installed copy works from any folder.
 
 The slow test builds the wheel from this checkout, installs it into a fresh virtual environment
 in tmp_path (its dependencies come from the running environment through a ``.pth`` file, so
-nothing is downloaded), and runs `tracker init`, `show`, `query` and `serve` from a folder
+nothing is downloaded), and runs `tracker init`, `show`, `query`, `check` and `serve` from a folder
 outside the checkout, with the default store.
 """
 
