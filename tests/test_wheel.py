@@ -3,8 +3,8 @@ installed copy works from any folder.
 
 The slow test builds the wheel from this checkout, installs it into a fresh virtual environment
 in tmp_path (its dependencies come from the running environment through a ``.pth`` file, so
-nothing is downloaded), and runs `tracker init`, `show`, `query`, `check` and `serve` from a folder
-outside the checkout, with the default store.
+nothing is downloaded), and runs `tracker init`, `show`, `query`, `check` and `serve` from a
+folder outside the checkout, with the default store.
 """
 
 from __future__ import annotations
