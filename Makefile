@@ -7,11 +7,22 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
+# pytest workers (pytest-xdist): one per core. Each test file stays on one worker, so a file's
+# shared server, browser or big store is built once (--dist loadgroup would be finer, but
+# xdist 3.8 ignores xdist_group marks under pytest 9.2: pytest-xdist issue #1386).
+WORKERS ?= auto
 
 .PHONY: run test lint format bench loadtest screenshots clean help
 
 help:
-	@echo "make run | test | lint | format | bench | loadtest | screenshots | clean"
+	@echo "make run          create .venv, build data/tracker.duckdb with the seed, serve the dashboard"
+	@echo "make test         ruff, mypy and the whole pytest suite in parallel (WORKERS=auto), browser included"
+	@echo "make lint         ruff check, ruff format --check, mypy"
+	@echo "make format       let ruff fix and format what it can"
+	@echo "make bench        the full benchmark (docs/benchmarks.md)"
+	@echo "make loadtest     dashboard clients while releases are appended (docs/reliability.md)"
+	@echo "make screenshots  refresh docs/screenshots/ from the browser tests"
+	@echo "make clean        remove .venv, the stores in data/ and the tools' caches"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tracker needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -30,14 +41,16 @@ run: $(STAMP)
 test: $(STAMP)
 	@test -x /usr/bin/chromium || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-		else echo "browser tests need Debian's chromium: run  sudo apt-get update && sudo apt-get install -y chromium"; fi; }
+		else echo "error: the browser tests need Debian's chromium: run  sudo apt-get update && sudo apt-get install -y chromium"; exit 1; fi; }
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -57,4 +70,4 @@ loadtest: $(STAMP)
 	$(BIN)/python -m bench.loadtest --clients 10 --releases 50 --workers 0 2 --out docs/reliability.md
 
 clean:
-	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal .pytest_cache
+	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal .pytest_cache .mypy_cache .hypothesis .ruff_cache

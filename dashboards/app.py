@@ -83,7 +83,7 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
     server.config.update(COMPRESSION)
     app = dash.Dash(
         __name__,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # Dash takes a Flask app; its hint says bool
         compress=True,
         # Without this, Dash renders every page's layout (reading the store) on its first
         # request to build a validation layout, and embeds it in every page it serves: seconds
@@ -95,7 +95,7 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
         assets_folder=str(HERE / "assets"),
         serve_locally=True,
         title="tracker",
-        update_title=None,
+        update_title="",  # keep the tab's title while callbacks run (Dash: None or "")
         index_string=INDEX,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )

@@ -11,10 +11,14 @@ import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
 from dashboards.data import day_label, day_labels, period_labels
+
+if TYPE_CHECKING:
+    from dash import dcc
 
 PALETTE = (
     "#2563eb",  # blue
@@ -30,7 +34,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 #: Plotly period of each catalogue frequency: values are drawn across the period they describe.
 XPERIOD = {"M": "M1", "Q": "M3", "S": "M6", "A": "M12", "W": 7 * 24 * 3600 * 1000}
 EVENT_AXIS = "y9"
-GRAPH_CONFIG = {
+GRAPH_CONFIG: dcc.Graph.Config = {
     "displaylogo": False,
     "responsive": True,
     "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
@@ -76,7 +80,7 @@ def base_layout(*, dark: bool = False, height: int | None = 460, title: str | No
         "tickcolor": c["grid"],
         "automargin": True,
     }
-    layout = {
+    layout: dict[str, Any] = {
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
         "font": {"family": FONT, "size": 13, "color": c["fg"]},
@@ -386,9 +390,9 @@ def line_chart(
 
     start, end = _x_bounds(frame, until)
     shapes: list[dict] = []
-    if regimes is not None and regimes.height and start is not None:
+    if regimes is not None and regimes.height and start is not None and end is not None:
         shapes.extend(_regime_shapes(regimes, start, end, c, meta))
-    if events is not None and events.height and start is not None:
+    if events is not None and events.height and start is not None and end is not None:
         event_shapes, event_trace = _event_marks(events, start, end, c)
         shapes.extend(event_shapes)
         if event_trace:
@@ -419,9 +423,11 @@ def _fade(color: str, strength: float) -> str:
 def _x_bounds(frame: pl.DataFrame, until: date | None) -> tuple[date | None, date | None]:
     if frame.is_empty():
         return None, None
-    start = frame["period"].min()
+    # Date columns: polars types their min and max as any Python value.
+    start = cast(date | None, frame["period"].min())
     ends = frame["period_end"] if "period_end" in frame.columns else frame["period"]
-    end = max(x for x in (ends.max(), frame["period"].max(), until) if x is not None)
+    highs = (cast(date | None, ends.max()), cast(date | None, frame["period"].max()), until)
+    end = max(x for x in highs if x is not None)
     return start, end
 
 
@@ -627,7 +633,10 @@ def forecast_evolution(frame: pl.DataFrame, *, target: int, dark: bool = False) 
                     {
                         "type": "scatter",
                         "name": text(f"{name}: outturn"),
-                        "x": [_iso(part["published_at"].min()), _iso(part["published_at"].max())],
+                        "x": [
+                            _iso(cast(datetime, part["published_at"].min())),
+                            _iso(cast(datetime, part["published_at"].max())),
+                        ],
                         "y": [actual[-1], actual[-1]],
                         "mode": "lines",
                         "line": {"color": color, "width": 1.5, "dash": "dot"},
@@ -640,10 +649,11 @@ def forecast_evolution(frame: pl.DataFrame, *, target: int, dark: bool = False) 
     layout["showlegend"] = True
     layout["margin"]["b"] = 80
     layout["legend"]["y"] = -0.22
-    values = frame["value"].drop_nulls()
-    if len(values):
-        pad = max((values.max() - values.min()) * 0.25, 0.15)
-        layout["yaxis"]["range"] = [values.min() - pad, values.max() + pad]
+    drawn = frame["value"].drop_nulls()
+    if len(drawn):
+        low, high = cast(float, drawn.min()), cast(float, drawn.max())  # a Float64 column
+        pad = max((high - low) * 0.25, 0.15)
+        layout["yaxis"]["range"] = [low - pad, high + pad]
     layout["font"]["color"] = c["fg"]
     return {"data": traces, "layout": layout}
 
@@ -694,7 +704,7 @@ def revision_heatmap(
             f"{text(unit)}{note}"
         )
     # Colour = revision since first publication (0 = white), text = the value then known.
-    colour = [[None] * len(col) for _ in row]
+    colour: list[list[float | None]] = [[None] * len(col) for _ in row]
     for r in frame.iter_rows(named=True):
         colour[row[r["period"]]][col[r["release_id"]]] = r.get("revision_since_first") or 0.0
     spread = max((abs(v) for line in colour for v in line if v is not None), default=0) or 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 
@@ -43,9 +44,9 @@ def path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def con(path: Path):
+def con(path: Path, store_template: Path):
+    shutil.copy(store_template, path)  # an empty, migrated store
     connection = db.connect(path)
-    db.ensure_schema(connection)
     yield connection
     connection.close()
 

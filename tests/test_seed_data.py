@@ -2,13 +2,11 @@
 
 Every observation must trace to one row of ``trade_war_facts.csv``: the value is parsed here from the
 facts cell (independently of how data/ was written), and the observation's release must carry the facts
-row's published day and cited page. The facts file lives in ``../shared/facts`` (or ``$TRACKER_FACTS``,
-a folder or the file itself); without it the facts tests skip, the structural ones still run.
+row's published day and cited page. The facts files live in ``data/facts/`` (see its README).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -37,6 +35,8 @@ HEADERS = {
     "observations.csv": ["release", "series_id", "period", "value", "status", "note"],
     "events.csv": ["starts_on", "ends_on", "title", "description", "tags", "url", "series_ids"],
 }
+#: The sourced facts the seed was built from (with their provenance in data/facts/README.md).
+FACTS = Path(__file__).resolve().parent.parent / "data" / "facts"
 UNIT_KINDS = {"level", "index", "rate", "growth_yoy", "growth_pop", "share"}
 FREQUENCIES = {"A", "S", "Q", "M", "W", "D", "irregular"}
 KINDS = {"actual", "forecast", "policy"}
@@ -219,12 +219,7 @@ def events() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def facts() -> pl.DataFrame:
-    env = os.environ.get("TRACKER_FACTS")
-    base = Path(env) if env else paths.ROOT.parent / "shared" / "facts"
-    path = base if base.is_file() else base / "trade_war_facts.csv"
-    if not path.exists():
-        pytest.skip(f"facts file {path} not found (set TRACKER_FACTS to the shared/facts folder)")
-    return pl.read_csv(path, infer_schema=False)
+    return pl.read_csv(FACTS / "trade_war_facts.csv", infer_schema=False)
 
 
 @pytest.fixture(scope="module")

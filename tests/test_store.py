@@ -28,13 +28,13 @@ def test_refreshing_views_twice_changes_nothing(store):
 
 
 @pytest.mark.parametrize("path", db.view_files(), ids=lambda p: p.name)
-def test_each_view_file_creates_the_object_its_name_says(path, tmp_path):
+def test_each_view_file_creates_the_object_its_name_says(path, store_template):
     text = path.read_text()
     assert text.startswith("-- "), "every SQL file starts with a one-line comment"
     created = re.findall(r'CREATE OR REPLACE (?:VIEW|MACRO) "?(\w+)"?', text)
     assert created == [db.object_name(path)]
-    with db.connect(tmp_path / "x.duckdb") as con:
-        db.ensure_schema(con)
+    # The store `db.ensure_schema` built (once per session).
+    with db.connect(store_template, read_only=True) as con:
         functions = con.execute(
             "SELECT function_name FROM duckdb_functions() WHERE function_type LIKE '%macro'"
         ).fetchall()

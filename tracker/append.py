@@ -171,7 +171,7 @@ def _series_to_register(
                 f"tracker define {series_id} --unit ... --unit-kind ... --replace)"
             )
         notes.append(note)
-    frame = pl.DataFrame(rows, schema=_SERIES_SCHEMA) if rows else None
+    frame = pl.DataFrame(rows, schema=SERIES_SCHEMA) if rows else None
     if len(notes) > MAX_NOTES:
         notes = [_registered_note(rows)]
     return frame, notes, problems
@@ -197,7 +197,8 @@ def _registered_note(rows: list[dict]) -> str:
     )
 
 
-_SERIES_SCHEMA = {
+#: The catalogue columns a file or a provider can describe, with their types.
+SERIES_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "series_id": pl.String,
     "name": pl.String,
     "unit": pl.String,
@@ -278,7 +279,7 @@ def validate_catalogue(
     """
     if catalogue.height == 0:
         return []
-    problems = []
+    problems: list[str] = []
     required = ("series_id", "name", "unit", "unit_kind", "frequency", "source", "kind")
     missing = [c for c in required if c not in catalogue.columns]
     if missing and require_all:
@@ -317,7 +318,9 @@ def _fit_periods(
         pl.col("series_id").replace_strict(frequencies, default=None).alias("frequency")
     )
     pairs = frame.select(pl.col("period").alias("code"), "frequency").unique()
-    starts, ends, errors = [], [], []
+    starts: list[date | None] = []
+    ends: list[date | None] = []
+    errors: list[str | None] = []
     for code, frequency in pairs.iter_rows():
         try:
             start, end = periods.fit(code, frequency)

@@ -33,7 +33,7 @@ class LazyConsole:
 
     def __init__(self, **options: Any):
         self._options = options
-        self._console = None
+        self._console: Any = None
 
     def __getattr__(self, name: str) -> Any:
         if self._console is None:
@@ -57,7 +57,8 @@ def db_option(f: Callable) -> Callable:
         type=click.Path(dir_okay=False, path_type=Path),
         envvar="TRACKER_DB",
         default=None,
-        help="The store (default: $TRACKER_DB or data/tracker.duckdb).",
+        help="The store (default: $TRACKER_DB, else data/tracker.duckdb in a checkout, or "
+        "tracker.duckdb in the user data folder when installed; `tracker init` prints it).",
     )(f)
 
 
@@ -239,7 +240,10 @@ def _progress_for(rows: int):
         return None, None
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err)
+    console: Any = err  # a Console once used: LazyConsole forwards every attribute to it
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
+    )
     task = bar.add_task("appending", total=1.0)
 
     def update(step: str, fraction: float) -> None:
@@ -312,7 +316,7 @@ def append(
         source=source, published=appending.parse_published(published), title=title, url=url
     )
     mapping = _mapping(mappings, mapping_file)
-    raws = []
+    raws: list[tuple[formats.RawRelease, str]] = []
     for path in files:
         raws.extend(
             (raw, path.name) for raw in formats.read(path, format=fmt, alfred_output=alfred_output)
@@ -419,7 +423,10 @@ def define(
         if missing and not replace:
             raise click.UsageError(f"defining {series_id} needs {', '.join(missing)}")
         # With --replace only the flags given change; the rest of the definition stays.
-        row = {"series_id": series_id, **{k: v for k, v in fields.items() if v is not None}}
+        row: dict[str, object] = {
+            "series_id": series_id,
+            **{k: v for k, v in fields.items() if v is not None},
+        }
         if not replace:
             row.setdefault("kind", "actual")
         if tags is not None:
@@ -941,15 +948,16 @@ def pull_cmd(series: tuple[str, ...], db_path: Path | None, due: bool, dry_run: 
     from tracker import pull as pulling
 
     bar = None
-    tasks: dict[str, object] = {}
+    tasks: dict[str, Any] = {}
     if err.is_terminal:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+        console: Any = err  # a Console once used: LazyConsole forwards every attribute to it
         bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             TimeElapsedColumn(),
-            console=err,
+            console=console,
             transient=True,
         )
 

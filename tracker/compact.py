@@ -119,6 +119,7 @@ def ordered_rows(con: duckdb.DuckDBPyConnection, *, batch_rows: int = _BATCH_ROW
     with keys.to_arrow_reader(batch_rows) as reader:
         for batch in reader:
             frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)  # a record batch is a frame, not a series
             if previous is not None:  # compare across the batch boundary too
                 frame = pl.concat([previous, frame])
             first = frame.select(out_of_order.arg_true().first()).item()

@@ -21,10 +21,12 @@ if TYPE_CHECKING:
     import polars as pl
 
 MIGRATIONS_TABLE = "schema_migrations"
+#: DuckDB configuration, as `duckdb.connect` takes it.
+Config = dict[str, str | bool | int | float | list[str]]
 #: Configuration of every read-only connection a server or the SQL console opens. One process
 #: can only hold a file with one configuration, so readers and the console share this one: no
 #: files, no network, no settings changes, and no Python variables mistaken for tables.
-READ_CONFIG = {
+READ_CONFIG: Config = {
     "enable_external_access": False,
     "lock_configuration": True,
     "python_enable_replacements": False,
@@ -36,6 +38,12 @@ _LOCK_HINT = (
 
 
 def _sql_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        # An empty list would create a store without tables; say what is broken instead.
+        raise StoreError(
+            f"error: tracker's SQL files are missing ({folder} is not a folder); reinstall "
+            "tracker, or run it from a checkout"
+        )
     return sorted(p for p in folder.glob("*.sql") if p.is_file())
 
 
@@ -45,7 +53,8 @@ def object_name(path: Path) -> str:
 
 
 def resolve(path: str | Path | None) -> Path:
-    """The store path: ``path``, else ``$TRACKER_DB``, else ``data/tracker.duckdb``."""
+    """The store path: ``path``, else ``$TRACKER_DB``, else the default store
+    (`tracker.paths.DEFAULT_DB`)."""
     return Path(path) if path is not None else paths.default_db()
 
 
@@ -54,14 +63,14 @@ def connect(
     *,
     read_only: bool = False,
     retry_seconds: float = 10.0,
-    config: dict | None = None,
+    config: Config | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the store, waiting up to ``retry_seconds`` while another process holds its lock.
 
     Parameters
     ----------
     path
-        The DuckDB file; defaults to ``$TRACKER_DB`` or ``data/tracker.duckdb``.
+        The DuckDB file; defaults to ``$TRACKER_DB`` or `tracker.paths.DEFAULT_DB`.
     read_only
         Open read-only (the file must exist).
     retry_seconds

@@ -38,7 +38,7 @@ import duckdb
 import polars as pl
 
 from tracker import db
-from tracker.append import AppendResult, append_releases, upsert_series
+from tracker.append import SERIES_SCHEMA, AppendResult, append_releases, upsert_series
 from tracker.errors import TrackerError, ValidationError
 from tracker.formats import RawRelease
 from tracker.providers import Fetched, Provider, ProviderError, get, parse_subscription
@@ -346,7 +346,7 @@ def subscribe(
             )
         if existing is None:
             row = {"series_id": target, **described.catalogue}
-            upsert_series(con, pl.DataFrame([row], schema=_CATALOGUE_SCHEMA))
+            upsert_series(con, pl.DataFrame([row], schema=SERIES_SCHEMA))
         con.execute(
             """
             INSERT INTO subscriptions (subscription, provider, provider_key, series_id,
@@ -363,13 +363,6 @@ def subscribe(
         catalogue=described.catalogue,
         notes=described.notes,
     )
-
-
-_CATALOGUE_SCHEMA = {
-    "series_id": pl.String, "name": pl.String, "unit": pl.String, "unit_kind": pl.String,
-    "frequency": pl.String, "geo": pl.String, "source": pl.String, "kind": pl.String,
-    "description": pl.String, "tags": pl.List(pl.String),
-}  # fmt: skip
 
 
 def _find(subs: Sequence[Subscription], text: str) -> Subscription:

@@ -52,7 +52,7 @@ def _alive(pid: int) -> bool:
 
 def servers(store: Path) -> list[int]:
     """Pids of the live servers registered on this store (stale pid files are removed)."""
-    live = []
+    live: list[int] = []
     directory = _serving_dir(store)
     if not directory.is_dir():
         return live

@@ -120,7 +120,7 @@ def sniff(path: Path, head: bytes) -> bool:
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(path)
     lines = head_lines(head)
-    return bool(lines) and _find_header(lines) is not None
+    return lines is not None and bool(lines) and _find_header(lines) is not None
 
 
 def _sniff_zip(path: Path) -> bool:
@@ -150,7 +150,7 @@ def _sniff_zip(path: Path) -> bool:
         except errors:
             return True  # a data file that cannot be extracted: `read` says so
     lines = head_lines(head)
-    return bool(lines) and _find_header(lines) is not None
+    return lines is not None and bool(lines) and _find_header(lines) is not None
 
 
 def read(path: Path, *, output: Output | None = None) -> list[RawRelease]:

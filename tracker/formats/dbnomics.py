@@ -30,7 +30,7 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -300,7 +300,8 @@ def _release(
     notes = []
     indexed = dataset["indexed_at"].drop_nulls()
     if indexed.len():
-        published = indexed.max()
+        # indexed_at is a Datetime column, so its max is a datetime (polars types it broadly).
+        published = cast(datetime, indexed.max())
     elif first["vintage"] is not None:
         published = first["vintage"]
         notes.append(

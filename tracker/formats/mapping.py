@@ -196,7 +196,7 @@ def _load_csv(path: Path) -> dict[str, str]:
             )
         )
     mapping: dict[str, str] = {}
-    problems = []
+    problems: list[str] = []
     rows = table.select(
         pl.col(columns["from"]).str.strip_chars().alias("from"),
         pl.col(columns["to"]).str.strip_chars().alias("to"),
@@ -226,7 +226,7 @@ def _load_toml(path: Path) -> dict[str, str]:
     if not isinstance(table, dict):
         raise FormatError(problem(file, None, "map", 'must be a table of "FROM" = "TO" pairs'))
     mapping: dict[str, str] = {}
-    problems = []
+    problems: list[str] = []
     for source, target in table.items():
         if not isinstance(target, str) or not target.strip():
             problems.append(

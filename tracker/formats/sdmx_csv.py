@@ -302,33 +302,33 @@ def _record_lines(name: str, data: bytes, separator: str) -> tuple[list[int], li
     single = starts.filter(~pl.col("odd") & (pl.col("text") != "") & (pl.col("line") > 1))
     wrong = single.filter(pl.col("fields") != expected)
     if wrong.height:
-        problems = []
+        problems: list[str] = []
         final = starts["line"][-1]
         for row in wrong.head(MAX_PROBLEMS).iter_rows(named=True):
             found, shown = row["fields"], clip(row["text"], 50)
             other = [s for s in _SEPARATORS if s != separator and s in row["text"]]
             column = header[found] if found < min(expected, len(header)) else None
             if found > expected:
-                text = (
+                message = (
                     f"the row has {found} fields where the header has {expected} ('{shown}'): "
                     "check the delimiter and the quoting of this row"
                 )
             elif row["line"] == final and not ends_with_newline:
-                text = (
+                message = (
                     f"missing: the row stops after {found} of {expected} fields ('{shown}'): "
                     "the file is truncated (download it again)"
                 )
             elif other and found == 1:
-                text = (
+                message = (
                     f"missing: the row ('{shown}') is separated by '{_show(other[0])}' where "
                     f"the header uses '{_show(separator)}' (use one delimiter throughout)"
                 )
             else:
-                text = (
+                message = (
                     f"missing: the row has {found} of {expected} fields ('{shown}'): check the "
                     "delimiter and the quoting of this row"
                 )
-            problems.append(problem(name, row["line"], column, text))
+            problems.append(problem(name, row["line"], column, message))
         if wrong.height > MAX_PROBLEMS:
             problems.append(f"error: {name}: … and {wrong.height - MAX_PROBLEMS} more bad rows")
         raise ValidationError(problems)
@@ -414,11 +414,11 @@ class _Layout:
                 )
             by_id[column.id] = column
         for single in (TIME, MEASURE, "OBS_STATUS", "UNIT_MEASURE", "UNIT_MULT"):
-            column = by_id.get(single)
-            if column is not None and column.brackets:
-                kind = "multi-valued" if column.brackets == "[]" else "multi-lingual"
+            given = by_id.get(single)
+            if given is not None and given.brackets:
+                kind = "multi-valued" if given.brackets == "[]" else "multi-lingual"
                 raise FormatError(
-                    f"error: {name}:1: column '{column.header}' is {kind}; tracker keeps one "
+                    f"error: {name}:1: column '{given.header}' is {kind}; tracker keeps one "
                     f"{single} per observation (request the data without multiple values)"
                 )
 

@@ -17,7 +17,7 @@ from typing import Literal
 
 import polars as pl
 
-from tracker.errors import FormatError, ValidationError, clip, printable, problem
+from tracker.errors import FormatError, Problem, ValidationError, clip, printable, problem
 
 #: At most this many problem lines per check; a summary line counts the rest.
 MAX_PROBLEMS = 50
@@ -303,10 +303,10 @@ def read_table(
         if blank.any():
             frame = frame.filter(~blank)
     else:
-        blank = pl.all_horizontal(
+        blank_cells = pl.all_horizontal(
             pl.col(name).is_null() | (pl.col(name).str.strip_chars() == "") for name in names
         )
-        frame = frame.filter(~blank)
+        frame = frame.filter(~blank_cells)
     if frame.is_empty():
         raise FormatError(
             problem(
@@ -415,7 +415,7 @@ def _named_columns(
     return keep
 
 
-def _more(file: str, total: int) -> list[str]:
+def _more(file: str, total: int) -> list[Problem]:
     if total <= MAX_PROBLEMS:
         return []
     return [problem(file, None, None, f"… and {total - MAX_PROBLEMS} more like these")]
@@ -456,7 +456,7 @@ def report(
     list[str]
         Formatted problem lines.
     """
-    out = [
+    out: list[str] = [
         problem(
             file,
             row.get(LINE) if lines else None,
@@ -905,7 +905,7 @@ def melt_dated(
     return frame, long
 
 
-def raise_problems(problems: list[str]) -> None:
+def raise_problems(problems: Sequence[str]) -> None:
     """Raise one ValidationError for all problems found, if any."""
     if problems:
         raise ValidationError(problems)

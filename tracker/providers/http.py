@@ -161,7 +161,7 @@ class Http(requests.Session):
         #: The last answer received, for callers that need its headers or status.
         self.last_response: requests.Response | None = None
 
-    def send(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.policy.timeout
         host = urlsplit(request.url or "").netloc

@@ -307,7 +307,7 @@ def _http_failure(source, flow, series_key, response, http: Http) -> str:
 
 def _published(message: Any, response: requests.Response) -> tuple[datetime | None, str]:
     """The agency's update date (naive UTC) and how it was found, or (None, "")."""
-    found: list[datetime] = []
+    found: list[datetime | None] = []
     for dataset in message.data:
         for series_key in dataset.series:
             values = {**series_key.values, **series_key.attrib}
