@@ -313,7 +313,9 @@ def test_requests_to_fred_are_spaced_by_its_rate_limit(api, gdp, monkeypatch):
     monkeypatch.setenv("TRACKER_HTTP_MIN_INTERVAL", "0.3")
     pull.pull(gdp, now=NOW)
     (t1, _, _), (t2, _, _) = api.log
-    assert t2 - t1 >= 0.29
+    # Logged by the server when each request arrives: a loaded machine can delay the first log
+    # line, never bring the second request forward; without the limit they are ~1 ms apart.
+    assert t2 - t1 >= 0.2
 
 
 # Keys --------------------------------------------------------------------------------------

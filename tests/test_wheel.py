@@ -24,7 +24,9 @@ import pytest
 from tracker import paths
 
 CHECKOUT_TRACKER = Path(sys.executable).with_name("tracker")
-SEED_FILES = ["events.csv", "observations.csv", "releases.csv", "series.csv"]
+SEED_FILES = [
+    "events.csv", "observations.csv", "releases.csv", "series.csv", "watchlist.csv",
+]  # fmt: skip
 
 
 def test_a_checkout_reads_sql_and_seed_from_the_repository_and_keeps_its_store_in_data():

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -714,7 +714,8 @@ def releases(db_path: Path | None, limit: int | None, fmt: str, output: Path | N
         frame = frame.select(
             "release_id", pl.col("published_at").dt.date().alias("published"), "source", "title",
             pl.col("rows_new").alias("new"), pl.col("rows_revised").alias("revised"),
-            pl.col("rows_unchanged").alias("unchanged"), pl.col("rows_deleted").alias("deleted"),
+            pl.col("rows_restated").alias("restated"), pl.col("rows_unchanged").alias("unchanged"),
+            pl.col("rows_deleted").alias("deleted"),
         )  # fmt: skip
     emit(frame, fmt, output)
 
@@ -995,6 +996,237 @@ def pull_cmd(series: tuple[str, ...], db_path: Path | None, due: bool, dry_run: 
         )
     if failed:
         sys.exit(1)
+
+
+# Calendar, watchlist, events ------------------------------------------------------------------
+
+
+def _day(text: str | None, flag: str) -> date | None:
+    """A YYYY-MM-DD flag value as a date, or a one-line usage error."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"'{text}' is not a date (use YYYY-MM-DD)", param_hint=flag
+        ) from None
+
+
+@cli.group("calendar", invoke_without_command=True)
+@db_option
+@click.option("--days", default=14, show_default=True, type=int, help="Look this many days ahead.")
+@click.option("--all", "everything", is_flag=True, help="Every series, not only what is due.")
+@click.option("--today", help="Judge as on this day (YYYY-MM-DD) instead of today.")
+@output_options
+@click.pass_context
+@fail_on_tracker_errors
+def calendar_cmd(
+    ctx: click.Context,
+    db_path: Path | None,
+    days: int,
+    everything: bool,
+    today: str | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """What is overdue and what is due in the next --days days.
+
+    A series' next release date comes from a schedule its publisher announced (FRED release
+    dates brought in by `tracker pull`, or a file imported with `tracker calendar import`), else
+    from its own history (the typical lag after a period ends). It is overdue once today is past
+    that date plus a tolerance for its frequency (monthly: 10 days). The view `release_calendar`
+    has the same answer for every series.
+
+    \b
+    Example:
+        tracker calendar
+        tracker calendar --days 30
+        tracker calendar --all --format csv -o calendar.csv
+        tracker calendar import releases-2026.csv
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from tracker import calendar, db
+
+    day = _day(today, "--today") or date.today()
+    with db.connect(db_path, read_only=True) as con:
+        frame = calendar.upcoming(con, today=day, days=days, everything=everything)
+    if frame.is_empty():
+        err.print(f"nothing overdue and nothing expected by {day + timedelta(days=days)}")
+        return
+    emit(frame, fmt, output, title=f"release calendar as of {day.isoformat()}")
+
+
+@calendar_cmd.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@click.option("--source", help="Whose schedule it is (default: 'calendar file NAME').")
+@fail_on_tracker_errors
+def calendar_import(file: Path, db_path: Path | None, source: str | None) -> None:
+    """Import announced release dates: a CSV with series_id, expected_on [, release].
+
+    A date already known for a series is replaced. Every bad row is reported at once and
+    nothing is imported.
+
+    \b
+    Example:
+        tracker calendar import releases-2026.csv
+        tracker calendar import nbs.csv --source "NBS release calendar"
+    """
+    from tracker import calendar, db
+
+    with db.writer(db_path) as con, db.transaction(con):
+        added = calendar.import_file(con, file, source=source)
+    err.print(f"{file.name}: {added} release date(s) imported", markup=False)
+
+
+@cli.group("watch", invoke_without_command=True)
+@db_option
+@click.pass_context
+@fail_on_tracker_errors
+def watch_cmd(ctx: click.Context, db_path: Path | None) -> None:
+    """The Overview's cards: the series you watch, in order.
+
+    With an empty watchlist the Overview shows the series with the newest releases.
+
+    \b
+    Example:
+        tracker watch add CHN.EXPORTS.YOY CHN.IMPORTS.YOY
+        tracker watch remove WLD.GDP.IMF_FCST
+        tracker watch list
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(watch_list, db_path=db_path)
+
+
+@watch_cmd.command("add")
+@click.argument("series_ids", nargs=-1, required=True)
+@db_option
+@fail_on_tracker_errors
+def watch_add(series_ids: tuple[str, ...], db_path: Path | None) -> None:
+    """Add series to the end of the watchlist."""
+    from tracker import db, watchlist
+
+    with db.writer(db_path) as con, db.transaction(con):
+        added = watchlist.add(con, list(series_ids))
+    kept = len(series_ids) - len(added)
+    note = f" ({kept} already watched)" if kept else ""
+    err.print(f"watching {len(added)} more series{note}", markup=False)
+
+
+@watch_cmd.command("remove")
+@click.argument("series_ids", nargs=-1, required=True)
+@db_option
+@fail_on_tracker_errors
+def watch_remove(series_ids: tuple[str, ...], db_path: Path | None) -> None:
+    """Take series off the watchlist (their data stays)."""
+    from tracker import db, watchlist
+
+    with db.writer(db_path) as con, db.transaction(con):
+        gone = watchlist.remove(con, list(series_ids))
+    err.print(f"stopped watching {len(gone)} series", markup=False)
+
+
+@watch_cmd.command("list")
+@db_option
+@fail_on_tracker_errors
+def watch_list(db_path: Path | None) -> None:
+    """The watched series, in card order."""
+    from tracker import db, watchlist
+
+    with db.connect(db_path, read_only=True) as con:
+        ids = watchlist.listed(con)
+    if not ids:
+        err.print("the watchlist is empty: the Overview shows the newest releases", markup=False)
+    for series_id in ids:
+        out.print(series_id, markup=False)
+
+
+@cli.group("events")
+def events_cmd() -> None:
+    """Events drawn on charts: tariff steps, truces, talks.
+
+    An event belongs to the series it names (--series); an event with no series is global and
+    shows on every chart.
+
+    \b
+    Example:
+        tracker events list
+        tracker events add --starts-on 2025-05-12 --title "Geneva truce" --series USA.TARIFF.CHN
+        tracker events remove 12
+    """
+
+
+@events_cmd.command("list")
+@db_option
+@click.option("--series", "series_id", help="Only the events a chart of this series shows.")
+@output_options
+@fail_on_tracker_errors
+def events_list(db_path: Path | None, series_id: str | None, fmt: str, output: Path | None) -> None:
+    """Events oldest first, with their ids."""
+    from tracker import db, events
+
+    with db.connect(db_path, read_only=True) as con:
+        frame = events.listing(con, series_id)
+    emit(frame, fmt, output)
+
+
+@events_cmd.command("add")
+@db_option
+@click.option("--starts-on", required=True, help="First day (YYYY-MM-DD).")
+@click.option("--ends-on", help="Last day, for an event that lasts (YYYY-MM-DD).")
+@click.option("--title", required=True, help="What happened, e.g. 'Geneva truce'.")
+@click.option("--description", help="A sentence or two.")
+@click.option("--tags", help="Comma-separated tags, e.g. 'tariff,usa'.")
+@click.option("--url", help="Where it was reported.")
+@click.option("--series", "series", help="Comma-separated series it concerns (none = global).")
+@fail_on_tracker_errors
+def events_add(
+    db_path: Path | None,
+    starts_on: str,
+    ends_on: str | None,
+    title: str,
+    description: str | None,
+    tags: str | None,
+    url: str | None,
+    series: str | None,
+) -> None:
+    """Add an event."""
+    from tracker import db, events
+
+    start = _day(starts_on, "--starts-on")
+    assert start is not None
+    with db.writer(db_path) as con, db.transaction(con):
+        event_id = events.add(
+            con,
+            starts_on=start,
+            ends_on=_day(ends_on, "--ends-on"),
+            title=title,
+            description=description,
+            tags=_csv_list(tags),
+            url=url,
+            series_ids=_csv_list(series),
+        )
+    scope = f"for {series}" if series else "global"
+    err.print(f"event {event_id} added ({scope}): {title}", markup=False)
+
+
+@events_cmd.command("remove")
+@click.argument("event_id", type=int)
+@db_option
+@fail_on_tracker_errors
+def events_remove(event_id: int, db_path: Path | None) -> None:
+    """Remove an event by its id (`tracker events list` shows them)."""
+    from tracker import db, events
+
+    with db.writer(db_path) as con, db.transaction(con):
+        title = events.remove(con, event_id)
+    err.print(f"event {event_id} removed: {title}", markup=False)
+
+
+def _csv_list(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from tracker.formats.tabular import parse_column
 class SeedResult:
     series_added: list[str] = field(default_factory=list)
     events_added: int = 0
+    watched: list[str] = field(default_factory=list)
     releases: list[AppendResult] = field(default_factory=list)
 
     @property
@@ -54,7 +55,7 @@ def read_catalogue(path: Path) -> pl.DataFrame:
         frame = frame.with_columns(_split("tags").alias("tags"))
     else:
         frame = frame.with_columns(pl.lit([], pl.List(pl.String)).alias("tags"))
-    for column in ("geo", "description"):
+    for column in ("geo", "description", "actual_series_id"):
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(column))
         frame = frame.with_columns(
@@ -152,4 +153,18 @@ def load_seed(con: duckdb.DuckDBPyConnection, data_dir: Path | None = None) -> S
         result.series_added, _ = upsert_series(con, catalogue)
         result.events_added = load_events(con, data_dir / "events.csv")
     result.releases = append_releases(con, seed_releases(data_dir), ReleaseMeta())
+    if result.series_added:
+        # The seed's key indicators are its watchlist, set once: a user's edits stay.
+        with db.transaction(con):
+            result.watched = load_watchlist(con, data_dir / "watchlist.csv")
     return result
+
+
+def load_watchlist(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """Watch the series ``path`` lists (a CSV with a series_id column) when nothing is watched."""
+    from tracker import watchlist
+
+    if watchlist.listed(con):
+        return []
+    ids = pl.read_csv(path, infer_schema=False)["series_id"].str.strip_chars().to_list()
+    return watchlist.add(con, ids)

@@ -33,6 +33,11 @@ paired AS (
                 OR NOT same_number(k.first_to_latest_sum, f.first_to_latest_sum)
                 OR NOT same_number(k.first_to_latest_abs_sum, f.first_to_latest_abs_sum)
                 THEN 'revision statistics differ'
+            WHEN (k.next_period, k.next_period_end, k.lag_count, k.gap_count)
+                IS DISTINCT FROM (f.next_period, f.next_period_end, f.lag_count, f.gap_count)
+                OR (k.typical_lag_days, k.lag_spread, k.typical_gap_days, k.gap_spread)
+                IS DISTINCT FROM (f.typical_lag_days, f.lag_spread, f.typical_gap_days, f.gap_spread)
+                THEN 'publication pattern differs'
         END AS problem
     FROM kept AS k
     FULL OUTER JOIN fresh AS f ON f.series_id = k.series_id

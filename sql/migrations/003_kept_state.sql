@@ -39,7 +39,7 @@ CREATE TABLE release_series (
 );
 
 -- One row per series with observations: its two newest periods as now known, the releases that
--- stored its rows, and its revision statistics.
+-- stored its rows, its revision statistics and its publication pattern.
 CREATE TABLE current_series (
     series_id                VARCHAR NOT NULL,
     last_period              DATE,
@@ -58,7 +58,16 @@ CREATE TABLE current_series (
     first_to_latest_count    BIGINT NOT NULL,
     first_to_latest_sum      DOUBLE,
     first_to_latest_abs_sum  DOUBLE,
-    last_revised_at          TIMESTAMP
+    last_revised_at          TIMESTAMP,
+    -- The series' publication pattern (release_calendar reads it).
+    next_period              DATE,
+    next_period_end          DATE,
+    typical_lag_days         DOUBLE,
+    lag_count                BIGINT NOT NULL,
+    lag_spread               DOUBLE,
+    typical_gap_days         DOUBLE,
+    gap_count                BIGINT NOT NULL,
+    gap_spread               DOUBLE
 );
 
 -- One row per actual or policy series with observations: the `trends` row as now known.
