@@ -6,6 +6,7 @@ A release adds rows; nothing is updated in place. Only what a release adds or ch
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,16 @@ class ReleaseMeta:
     published: datetime | None = None
     title: str | None = None
     url: str | None = None
+    #: Who appends it (the dashboard's login); the OS user when not given.
+    ingested_by: str | None = None
+
+
+def current_user() -> str:
+    """Who is at the keyboard: the OS user of the process."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 @dataclass
@@ -498,13 +509,15 @@ def legacy_checksum(frame: pl.DataFrame, published: datetime) -> str:
 
 
 def _duplicate_of(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, published: datetime):
-    """(checksum, id of a release with the same content and publication time or None)."""
+    """(checksum, id of a release with the same content and publication time or None). A
+    retracted release does not count: its content may be appended again."""
     digests = [checksum(frame, published)]
     if db.scalar(con, "SELECT count(*) FROM releases WHERE checksum LIKE 'sha256:%'"):
         digests.append(legacy_checksum(frame, published))
     existing = db.scalar(
         con,
-        "SELECT min(release_id) FROM releases WHERE list_contains(?, checksum)",
+        "SELECT min(release_id) FROM releases WHERE list_contains(?, checksum) "
+        "AND release_id NOT IN (SELECT release_id FROM retractions)",
         [digests],
     )
     return digests[0], existing
@@ -741,15 +754,21 @@ def _append_one(
         """
         INSERT INTO releases (release_id, source, title, published_at, url, ingested_at,
             file_name, format, checksum, rows_new, rows_revised, rows_restated, rows_unchanged,
-            rows_deleted)
-        VALUES (?, ?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?, ?, ?, ?)
+            rows_deleted, ingested_by)
+        VALUES (?, ?, ?, ?, ?, current_localtimestamp(), ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             release_id, source, title, published, url, file_name, raw.format, digest,
             result.new, result.revised, result.restated, result.unchanged, result.deleted,
+            meta.ingested_by or current_user(),
         ],
     )  # fmt: skip
     con.execute(_INSERT_SQL, {"release_id": release_id})
+    con.execute(
+        "INSERT INTO release_coverage SELECT $release_id, series_id, count(*) FROM diffed "
+        "GROUP BY series_id ORDER BY series_id",
+        {"release_id": release_id},
+    )
     state.apply_release(con, release_id, published)
     con.execute("DROP TABLE diffed")
     result.release_id = release_id

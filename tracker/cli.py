@@ -716,6 +716,7 @@ def releases(db_path: Path | None, limit: int | None, fmt: str, output: Path | N
             pl.col("rows_new").alias("new"), pl.col("rows_revised").alias("revised"),
             pl.col("rows_restated").alias("restated"), pl.col("rows_unchanged").alias("unchanged"),
             pl.col("rows_deleted").alias("deleted"),
+            pl.col("retracted_at").dt.date().alias("retracted"),
         )  # fmt: skip
     emit(frame, fmt, output)
 
@@ -996,6 +997,31 @@ def pull_cmd(series: tuple[str, ...], db_path: Path | None, due: bool, dry_run: 
         )
     if failed:
         sys.exit(1)
+
+
+@cli.command("retract")
+@click.argument("release_id", type=int)
+@click.option("--reason", required=True, help="Why it is taken back (kept with the store).")
+@db_option
+@fail_on_tracker_errors
+def retract_cmd(release_id: int, reason: str, db_path: Path | None) -> None:
+    """Take back a mistaken release without deleting history.
+
+    The retraction is recorded (who, when, why) and the release's rows stay: as of any time
+    before now every view shows what was believed then; from now on the values are as if the
+    release never came. A release that later releases of the same series rest on is refused
+    with their ids: retract those first, newest first. `tracker releases` shows retractions.
+
+    \b
+    Example:
+        tracker retract 41 --reason "wrong file: June figures appended as July"
+    """
+    from tracker import db
+    from tracker.retract import retract
+
+    with db.writer(db_path) as con, db.transaction(con):
+        done = retract(con, release_id, reason=reason)
+    err.print(done.summary(), markup=False)
 
 
 # Calendar, watchlist, events ------------------------------------------------------------------

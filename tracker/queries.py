@@ -93,8 +93,12 @@ def revisions(con: duckdb.DuckDBPyConnection, series_id: str | None = None) -> p
 
 
 def releases(con: duckdb.DuckDBPyConnection, *, limit: int | None = None) -> pl.DataFrame:
-    """The releases, newest first."""
-    sql = "SELECT * FROM releases ORDER BY published_at DESC, release_id DESC"
+    """The releases, newest first, with their retraction (when, by whom, why) if any."""
+    sql = """
+        SELECT r.*, x.retracted_at, x.retracted_by, x.reason AS retraction_reason
+        FROM releases AS r LEFT JOIN retractions AS x USING (release_id)
+        ORDER BY r.published_at DESC, r.release_id DESC
+    """
     if limit is not None:
         return con.sql(sql + " LIMIT $n", params={"n": limit}).pl()
     return con.sql(sql).pl()

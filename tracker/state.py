@@ -245,6 +245,37 @@ def apply_release(
     return touched
 
 
+def rebuild_series(con: duckdb.DuckDBPyConnection, series_ids: list[str]) -> None:
+    """Recompute the kept tables of these series from the history (inside the caller's
+    transaction): after a retraction, which changes what the history says of them."""
+    if not series_ids:
+        return
+    ids = {"ids": series_ids}
+    for table in TABLES:
+        con.execute(f"DELETE FROM {table} WHERE list_contains($ids, series_id)", ids)
+    con.execute(
+        "INSERT INTO release_series BY NAME SELECT * FROM release_series_from_history($ids) "
+        "ORDER BY series_id, release_id",
+        ids,
+    )
+    con.execute(
+        "INSERT INTO current_observations BY NAME "
+        "SELECT * FROM observation_state_from_history($ids) ORDER BY series_id, period",
+        ids,
+    )
+    con.execute(
+        """
+        INSERT INTO current_series BY NAME
+        SELECT st.*, rv.revision_sum, rv.revision_abs_sum, rv.revision_abs_max, rv.last_revised_at
+        FROM series_state(series_ids := $ids) AS st
+        LEFT JOIN series_revisions_from_history($ids) AS rv ON rv.series_id = st.series_id
+        ORDER BY st.series_id
+        """,
+        ids,
+    )
+    refresh_trends(con, series_ids)
+
+
 def refresh_trends(con: duckdb.DuckDBPyConnection, series_ids: list[str]) -> None:
     """Recompute the kept `trends` rows of these series (after an append, or a catalogue change
     such as a new name or unit, which the headline carries)."""

@@ -1,4 +1,6 @@
 -- vintages: every version of every observation with its release; one row per series, period and release.
+-- A retracted release's rows are left out (the history as now known; asof before the retraction
+-- still shows them).
 -- Columns: series_id, period, period_end, value (NULL = published as missing or deleted), status,
 -- release_id, published_at, source (publisher of the release), title, url.
 CREATE OR REPLACE VIEW vintages AS
@@ -14,4 +16,5 @@ SELECT
     CAST(r.title AS VARCHAR) AS title,
     CAST(r.url AS VARCHAR) AS url
 FROM observations AS o
-JOIN releases AS r USING (release_id);
+JOIN releases AS r USING (release_id)
+WHERE o.release_id IN (SELECT k.release_id FROM known_releases(CAST('infinity' AS TIMESTAMP)) AS k);

@@ -1,4 +1,4 @@
--- versions_asof(ts, series_ids := NULL): table macro, the newest stored version of every series and period among the releases published by ts, deletions included; one row per series and period.
+-- versions_asof(ts, series_ids := NULL): table macro, the newest stored version of every series and period among the releases that count at ts (known_releases), deletions included; one row per series and period.
 -- The one definition of "the newest version as of a time": `asof` is this without deletions, the
 -- kept state behind `latest` (current_observations) is this at the end of time, and
 -- sql/checks/kept_observations_match_history.sql proves it. Within a series, release_id order is
@@ -9,10 +9,8 @@
 -- published_at.
 CREATE OR REPLACE MACRO versions_asof(ts, series_ids := NULL) AS TABLE
 WITH
-known_releases AS (
-    SELECT r.release_id, r.published_at
-    FROM releases AS r
-    WHERE r.published_at <= CAST(ts AS TIMESTAMP)
+known AS (
+    SELECT k.release_id, k.published_at FROM known_releases(ts) AS k
 ),
 newest AS (
     SELECT
@@ -23,7 +21,7 @@ newest AS (
         arg_max_null(o.value, o.release_id) AS value,
         arg_max(o.status, o.release_id) AS status
     FROM observations AS o
-    WHERE o.release_id IN (SELECT k.release_id FROM known_releases AS k)
+    WHERE o.release_id IN (SELECT k.release_id FROM known AS k)
       AND (series_ids IS NULL OR o.series_id IN (SELECT unnest(series_ids)))
     GROUP BY o.series_id, o.period
 )
@@ -36,4 +34,4 @@ SELECT
     CAST(n.release_id AS BIGINT) AS release_id,
     CAST(k.published_at AS TIMESTAMP) AS published_at
 FROM newest AS n
-JOIN known_releases AS k ON k.release_id = n.release_id;
+JOIN known AS k ON k.release_id = n.release_id;

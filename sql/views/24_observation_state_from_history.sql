@@ -23,6 +23,7 @@ firsts AS (
         arg_min(o.status, o.release_id) AS status
     FROM observations AS o
     WHERE o.status <> 'deleted'
+      AND o.release_id IN (SELECT k.release_id FROM known_releases(CAST('infinity' AS TIMESTAMP)) AS k)
       AND (series_ids IS NULL OR o.series_id IN (SELECT unnest(series_ids)))
     GROUP BY o.series_id, o.period
 ),

@@ -15,7 +15,8 @@ steps AS (
         o.period,
         change_kind(lag(o.value) OVER w, lag(o.status) OVER w, o.value, o.status) AS change
     FROM observations AS o
-    WHERE series_ids IS NULL OR o.series_id IN (SELECT unnest(series_ids))
+    WHERE o.release_id IN (SELECT k.release_id FROM known_releases(CAST('infinity' AS TIMESTAMP)) AS k)
+      AND (series_ids IS NULL OR o.series_id IN (SELECT unnest(series_ids)))
     WINDOW w AS (PARTITION BY o.series_id, o.period ORDER BY o.release_id)
 )
 SELECT
