@@ -85,7 +85,10 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.6e}"
+        # Full precision, so a small revision never looks like none (12,938.01, not 12,938),
+        # without float noise from arithmetic (a change of -3.3, not -3.3000000000000003).
+        text = f"{float(f'{value:.12g}'):,}"
+        return text.removesuffix(".0")
     if isinstance(value, datetime):
         return (
             value.isoformat(sep=" ") if value.time() != datetime.min.time() else str(value.date())
@@ -132,28 +135,57 @@ def emit_table(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False, header_style="bold")
+    # The title goes on its own line: a table's title wraps to the table's width.
+    table = Table(show_lines=False, header_style="bold")
     # Ids, dates and numbers keep their full width; long text (names, titles) wraps.
-    text = {"name", "title", "headline", "description", "source"}
+    text = {"name", "title", "headline", "description", "source", "freshness", "basis_detail"}
     cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
     for i, column in enumerate(columns):
-        widest = max([len(column), *(len(r[i]) for r in cells)])
         table.add_column(
             column,
             justify="right" if numeric[i] else "left",
             no_wrap=column not in text,
-            overflow="fold" if column in text else "ellipsis",
-            min_width=min(12, widest) if column in text else widest,
+            overflow="fold",
+            min_width=min(12, widths[i]) if column in text else widths[i],
         )
     for row in cells:
         table.add_row(*row)
-    if output is None:
+    # What the table needs without squeezing: every column at its minimum, plus borders.
+    needed = sum(min(12, w) if c in text else w for c, w in zip(columns, widths, strict=True))
+    needed += 3 * len(columns) + 1
+    natural = sum(widths) + 3 * len(columns) + 1
+    if output is None and out.is_terminal and needed > out.width:
+        # Too wide for the terminal: one block per row, never a column dropped or cut.
+        _print_records(columns, cells, title)
+        return
+    if output is None and out.is_terminal:
+        if title:
+            out.print(title, markup=False, highlight=False)
         out.print(table)
         return
+    # Piped or written to a file: the table at its full width, nothing squeezed.
     buffer = io.StringIO()
-    Console(file=buffer, width=200).print(table)
+    console = Console(file=buffer, width=max(natural, 80), highlight=False)
+    if title:
+        console.print(title, markup=False, soft_wrap=True)
+    console.print(table)
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+        return
     output.write_text(buffer.getvalue())
     err.print(f"wrote {len(cells)} rows to {output}")
+
+
+def _print_records(columns: list[str], cells: list[list[str]], title: str | None) -> None:
+    """Rows as blocks of ``column: value`` lines (psql's expanded display)."""
+    if title:
+        out.print(title, markup=False)
+    label = max(len(c) for c in columns)
+    for n, row in enumerate(cells, start=1):
+        out.print(f"-[ row {n} ]" + "-" * max(0, label - 6), markup=False)
+        for column, value in zip(columns, row, strict=True):
+            out.print(f"{column.ljust(label)} | {value}", markup=False, soft_wrap=True)
 
 
 def _flatten(frame: pl.DataFrame) -> pl.DataFrame:
@@ -505,9 +537,11 @@ def series_cmd(text: str | None, db_path: Path | None, fmt: str, output: Path | 
 
     with db.connect(db_path, read_only=True) as con:
         frame = queries.summary(con, text)
+        if fmt == "table":
+            codes = queries.period_codes(con, frame.select("series_id", "frequency", "last_period"))
     if fmt == "table":
-        # A terminal table shows what fits; --format csv/json gives every column.
-        frame = frame.select(
+        # The main columns; --format csv/json gives every column.
+        frame = frame.with_columns(codes.alias("last_period")).select(
             "series_id", "name", "last_period", "last_value", "unit", "change",
             pl.col("last_published_at").dt.date().alias("published"),
         )  # fmt: skip
@@ -519,6 +553,14 @@ def series_cmd(text: str | None, db_path: Path | None, fmt: str, output: Path | 
 @db_option
 @click.option("--as-of", help="Show the series as it was known on this date (YYYY-MM-DD).")
 @click.option("--vintages", "show_vintages", is_flag=True, help="Every version of every period.")
+@click.option(
+    "--periods",
+    metavar="FROM:TO",
+    help="Only these periods, as codes: 2024-01:2024-12, 2020:, :2019-Q4.",
+)
+@click.option(
+    "--revised-only", is_flag=True, help="With --vintages: only the periods that were revised."
+)
 @click.option(
     "--transform",
     metavar="CODE",
@@ -546,6 +588,8 @@ def show(
     db_path: Path | None,
     as_of: str | None,
     show_vintages: bool,
+    periods: str | None,
+    revised_only: bool,
     transform: str | None,
     rebase: str | None,
     to_frequency: str | None,
@@ -564,11 +608,14 @@ def show(
         tracker show CHN.EXPORTS.YOY
         tracker show WLD.GDP.OECD_FCST --as-of 2025-05-01
         tracker show WLD.GDP.OECD_FCST --vintages
+        tracker show GDP --vintages --periods 2019-Q1:2019-Q4 --revised-only
         tracker show IMPCH --transform pc1
         tracker show CHN.EXPORTS.YOY --transform ch1 --as-of 2025-06-10
         tracker show IMPCH --rebase 2020
         tracker show IMPCH --to Q --agg sum --transform pc1
     """
+    import polars as pl
+
     from tracker import analytics, db, queries
 
     derived = transform is not None or rebase is not None or to_frequency is not None
@@ -578,6 +625,8 @@ def show(
         raise click.UsageError("give --transform or --rebase, not both")
     if agg is not None and to_frequency is None:
         raise click.UsageError("--agg needs --to Q (or S, A)")
+    if revised_only and not show_vintages:
+        raise click.UsageError("--revised-only goes with --vintages")
     frequency = to_frequency.upper() if to_frequency else None
     method = (agg or "avg").lower()
     with db.connect(db_path, read_only=True) as con:
@@ -604,13 +653,72 @@ def show(
                 )
         except TransformError as exc:
             raise TransformError(_error_line(exc.message)) from None
+        if periods is not None:
+            frame = _in_periods(frame, periods, frequency or meta["frequency"])
+        if revised_only:
+            revised = con.sql(
+                "SELECT DISTINCT period FROM revisions WHERE series_id = $id",
+                params={"id": series_id},
+            ).pl()["period"]
+            frame = frame.filter(frame["period"].is_in(revised.implode()))
+        if frame.is_empty() and as_of is not None:
+            _nothing_known(con, series_id, as_of)
+        if fmt == "table" and frame.height:
+            # Periods as people write them (2025-05, 2024-01/02, 2025-Q2); csv/json keep dates.
+            coded = frame.with_columns(
+                series_id=pl.lit(series_id), frequency=pl.lit(frequency or meta["frequency"])
+            )
+            codes = queries.period_codes(con, coded.select("series_id", "frequency", "period"))
+            frame = frame.with_columns(codes.alias("period"))
+            if "period_end" in frame.columns and not derived:
+                frame = frame.drop("period_end")
     if derived and frame.height:
         unit = frame["unit"][0]
     if derived and fmt == "table":
         extra = ["covered", "expected"] if "covered" in frame.columns else []
-        frame = frame.select("period", "period_end", "value", *extra)
+        frame = frame.select("period", "value", *extra)
     known = f" as known on {as_of}" if as_of else ""
+    if frame.is_empty():
+        err.print(f"{series_id} has no observations{known}", markup=False)
+        return
     emit(frame, fmt, output, title=f"{series_id} — {meta['name']} ({unit}){known}")
+
+
+def _in_periods(frame: pl.DataFrame, text: str, frequency: str) -> pl.DataFrame:
+    """The rows whose period lies in FROM:TO (period codes; either side may be empty)."""
+    from tracker import periods as codes
+
+    if ":" not in text:
+        raise click.BadParameter(
+            f"'{text}' is not FROM:TO (e.g. 2024-01:2024-12)", param_hint="--periods"
+        )
+    first, last = (part.strip() for part in text.split(":", 1))
+    keep = frame["period"].is_not_null()
+    try:
+        if first:
+            keep &= frame["period"] >= codes.parse(first)[1]
+        if last:
+            keep &= frame["period"] <= codes.parse(last)[2]
+    except codes.PeriodError as exc:
+        raise click.BadParameter(exc.message, param_hint="--periods") from None
+    return frame.filter(keep)
+
+
+def _nothing_known(con, series_id: str, as_of: str) -> None:
+    """An as-of date before a series' first release is an error that names the first one."""
+    from tracker import db
+    from tracker.errors import QueryError
+
+    first = db.scalar(
+        con,
+        "SELECT min(published_at) FROM release_series WHERE series_id = ?",
+        [series_id],
+    )
+    if first is not None and first.date().isoformat() > as_of[:10]:
+        raise QueryError(
+            f"error: nothing of {series_id} was published by {as_of}: its first release came "
+            f"out on {first.date().isoformat()} (pick a later --as-of)"
+        )
 
 
 def _error_line(text: str) -> str:

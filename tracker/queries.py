@@ -119,6 +119,28 @@ def summary(con: duckdb.DuckDBPyConnection, text: str | None = None) -> pl.DataF
     ).pl()
 
 
+def period_codes(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.Series:
+    """The period code (``2025-05``, ``2024-01/02``, ``2025-Q2``) of each row of a frame with
+    ``series_id``, ``frequency`` and a period column (its first column after those two) as the
+    ``period_code`` macro writes it, spans included (their end comes from the kept state)."""
+    column = next(c for c in frame.columns if c not in ("series_id", "frequency"))
+    rows = frame.select("series_id", "frequency", pl.col(column).alias("period")).with_row_index()
+    con.register("coded_rows", rows)
+    try:
+        return con.sql(
+            """
+            SELECT CASE WHEN r.period IS NOT NULL
+                        THEN period_code(r.frequency, r.period, o.period_end) END AS code
+            FROM coded_rows AS r
+            LEFT JOIN current_observations AS o
+                ON o.series_id = r.series_id AND o.period = r.period
+            ORDER BY r.index
+            """
+        ).pl()["code"]
+    finally:
+        con.unregister("coded_rows")
+
+
 def events(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The event annotations, oldest first."""
     return con.sql("SELECT * FROM events ORDER BY starts_on, event_id").pl()
