@@ -4,6 +4,7 @@ word when nothing is known, and vintages that can be narrowed."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from click.testing import CliRunner
 from rich.console import Console
@@ -88,3 +89,47 @@ def test_vintages_narrowed_to_periods_and_revised_ones(con, store):
         ["2025-02-01", "2.0"], ["2025-02-01", "2.5"],
     ]  # fmt: skip
     assert bad.exit_code == 2 and "--periods" in bad.stderr
+
+
+def test_the_sql_shell_runs_statements_until_semicolons(seeded):
+    script = (
+        "select series_id, value\n from latest where period = DATE '2025-05-01'\n"
+        " and series_id like 'CHN.%XPORTS.YOY' order by 1;\nselect nope;\n.quit\nselect 1;\n"
+    )
+    result = CliRunner().invoke(cli, ["sql", "--db", str(seeded)], input=script)
+
+    assert result.exit_code == 0
+    assert "CHN.EXPORTS.YOY" in result.stdout and "4.8" in result.stdout
+    assert result.stderr.startswith('error: Binder Error: Referenced column "nope"')
+    assert "│ 1 │" not in result.stdout  # nothing runs after .quit
+
+
+def test_a_plain_duckdb_writer_is_named_with_the_fix(seeded):
+    import subprocess
+    import sys
+
+    from tracker import db
+    from tracker.errors import StoreError
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys; c = duckdb.connect({str(seeded)!r}); print('open', flush=True); "
+         "sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+        try:
+            db.connect(seeded, read_only=True, retry_seconds=0)
+        except StoreError as exc:
+            message = exc.message
+        else:
+            raise AssertionError("the store opened while another process held it")
+    finally:
+        holder.communicate("")
+    assert message == (
+        f"error: store {seeded} is busy: process {holder.pid} "
+        f"({Path(sys.executable).resolve().name}) holds it open; if it is a Python session or "
+        "notebook with duckdb.connect(path), open the store there with read_only=True (or close "
+        f"that connection); else wait for it to finish, or stop it (kill {holder.pid})"
+    )

@@ -517,6 +517,65 @@ def query(
         err.print(f"note: showing the first {limit} rows (raise --limit for more)")
 
 
+@cli.command("sql")
+@db_option
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds before a query stops.")
+@fail_on_tracker_errors
+def sql_shell(db_path: Path | None, timeout: float) -> None:
+    """An interactive read-only SQL shell on the store (no other program needed).
+
+    End each statement with ; (it may span lines). .tables lists the views and tables, .quit or
+    Ctrl-D leaves. The same read-only connection as `tracker query`: writes, file access and
+    settings changes are refused, and the store stays free for `tracker append` between
+    statements. From your own Python, open the file read-only the same way:
+    duckdb.connect("data/tracker.duckdb", read_only=True).
+
+    \b
+    Example:
+        tracker sql
+        tracker> select * from latest where series_id = 'CHN.EXPORTS.YOY';
+    """
+    from tracker import sqlconsole
+
+    interactive = sys.stdin.isatty()
+    if interactive:
+        err.print("read-only SQL on the store; end statements with ;  (.tables, .quit)")
+    buffer: list[str] = []
+    while True:
+        try:
+            line = (
+                input("tracker> " if not buffer else "   ...> ")
+                if interactive
+                else sys.stdin.readline()
+            )
+        except EOFError:
+            break
+        if not interactive and line == "":
+            break
+        stripped = line.strip()
+        if not buffer and stripped in (".quit", ".exit", "\\q"):
+            break
+        if not buffer and stripped == ".tables":
+            stripped = (
+                "SELECT table_name AS name, table_type AS kind FROM information_schema.tables "
+                "ORDER BY kind, name;"
+            )
+        if not stripped:
+            continue
+        buffer.append(stripped)
+        if not stripped.endswith(";"):
+            continue
+        statement, buffer = " ".join(buffer), []
+        try:
+            rows = sqlconsole.run_rows(db_path, statement, max_rows=1000, timeout=timeout)
+        except TrackerError as exc:
+            err.print(exc.message, markup=False)
+            continue
+        emit_table(rows.columns, rows.numeric, rows.rows, None)
+        if rows.truncated:
+            err.print("note: showing the first 1000 rows (tracker query --limit gives more)")
+
+
 @cli.command("series")
 @click.argument("text", required=False)
 @db_option

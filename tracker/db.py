@@ -37,6 +37,22 @@ _LOCK_HINT = (
 )
 
 
+def _holder(text: str) -> str:
+    """Who holds the lock, from DuckDB's message ("… is held in /usr/bin/python3 (PID 2324)"),
+    and what to do about it."""
+    match = re.search(r"held in (.+?) \(PID (\d+)\)", text)
+    if match is None:
+        return _LOCK_HINT
+    program, pid = Path(match[1]).name, match[2]
+    if "tracker" in program or program.startswith("python"):
+        return (
+            f"process {pid} ({program}) holds it open; if it is a Python session or notebook "
+            "with duckdb.connect(path), open the store there with read_only=True (or close that "
+            f"connection); else wait for it to finish, or stop it (kill {pid})"
+        )
+    return f"process {pid} ({program}) holds it open; close it there, or stop it (kill {pid})"
+
+
 def _sql_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         # An empty list would create a store without tables; say what is broken instead.
@@ -110,7 +126,7 @@ def connect(
                 delay = min(delay * 2, 0.25)
                 continue
             if "lock" in text.lower():
-                raise StoreError(f"error: store {db_path} is busy: {_LOCK_HINT}") from exc
+                raise StoreError(f"error: store {db_path} is busy: {_holder(text)}") from exc
             if "not a valid DuckDB database file" in text:
                 raise StoreError(
                     f"error: {db_path} is not a tracker store (not a DuckDB file); pass the "
