@@ -325,10 +325,12 @@ def test_compaction_refuses_when_another_writer_keeps_the_lock(history):
         holder.wait(timeout=30)
     assert 9 < waited < 30  # it retried for 10 s, as `tracker append` does
     assert result.exit_code == 1
+    program = Path(sys.executable).resolve().name
     assert result.stderr == (
-        f"error: store {history} is busy: another process holds the store open for writing; if "
-        "`tracker serve` runs, it releases the file between requests — retry, or stop the "
-        "process that holds it\n"
+        f"error: store {history} is busy: process {holder.pid} ({program}) holds it open; if it "
+        "is a Python session or notebook with duckdb.connect(path), open the store there with "
+        f"read_only=True (or close that connection); else wait for it to finish, or stop it "
+        f"(kill {holder.pid})\n"
     )
     assert content(history) == stored
 
