@@ -24,6 +24,7 @@ from tracker.append import append_releases, upsert_series
 from tracker.cli import cli
 from tracker.errors import TransformError
 from tracker.formats import RawRelease
+from tracker.vocab import TRANSFORM_CODES
 
 PC1_MESSAGE = (
     "pc1 is a percent change, but CHN.EXPORTS.YOY is already a growth rate (% y/y); "
@@ -403,7 +404,7 @@ def test_unknown_code_lists_the_codes_in_sql_api_and_cli(con, path):
 )
 def test_python_rule_and_text_equal_the_sql_guard(con, unit_kind):
     allowed = analytics.allowed_transforms(unit_kind, series_id="X.Y", unit="% y/y")
-    assert list(allowed) == [*analytics.TRANSFORM_CODES, "rebase"]
+    assert list(allowed) == [*TRANSFORM_CODES, "rebase"]
     for code, reason in allowed.items():
         in_sql = db.scalar(con, "SELECT transform_refusal(?, 'X.Y', ?, '% y/y')", [code, unit_kind])
         assert in_sql == reason, code

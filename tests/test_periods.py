@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from tracker import periods
 from tracker.errors import PeriodError
+from tracker.vocab import FREQUENCIES
 
 
 @pytest.mark.parametrize(
@@ -68,7 +69,7 @@ def test_code_of_inverts_fit(frequency, code):
     assert periods.code_of(frequency, *periods.fit(code, frequency)) == code
 
 
-@given(st.text(max_size=30), st.sampled_from(periods.FREQUENCIES))
+@given(st.text(max_size=30), st.sampled_from(FREQUENCIES))
 def test_any_text_gives_a_span_or_our_error(text, frequency):
     try:
         start, end = periods.fit(text, frequency)

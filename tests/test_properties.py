@@ -43,6 +43,7 @@ from tracker.formats import (
     wdi,
     wide_csv,
 )
+from tracker.vocab import FREQUENCIES, HEAD_BYTES
 
 MODULES = [canonical, fred, alfred, sdmx_csv, sdmx_ml, wdi, dbnomics, wide_csv]
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -111,7 +112,7 @@ def check_all_readers(data: bytes, name: str) -> None:
     with written(data, name) as path:
         for module in MODULES:
             result_or_our_error(module.read, path)
-            head = data[: formats.HEAD_BYTES]
+            head = data[:HEAD_BYTES]
             assert module.sniff(path, head) in (True, False)
         result_or_our_error(formats.read, path)
 
@@ -196,7 +197,7 @@ def test_period_parse_gives_a_span_or_our_error(code):
 
 
 @FAST
-@given(CODES, st.sampled_from(periods.FREQUENCIES))
+@given(CODES, st.sampled_from(FREQUENCIES))
 def test_period_fit_gives_a_span_or_our_error(code, frequency):
     try:
         start, end = periods.fit(code, frequency)
@@ -208,7 +209,7 @@ def test_period_fit_gives_a_span_or_our_error(code, frequency):
 @settings(max_examples=300, deadline=None)
 @given(
     st.dates(min_value=date(1000, 1, 1), max_value=date(9999, 12, 24)),
-    st.sampled_from(periods.FREQUENCIES),
+    st.sampled_from(FREQUENCIES),
 )
 def test_every_period_round_trips_through_its_code_and_its_dates(day, frequency):
     start, end = periods.span_of(frequency, day)

@@ -15,9 +15,8 @@ import polars as pl
 
 from tracker import db, periods, queries
 from tracker.errors import PeriodError, TrackerError, TransformError
+from tracker.vocab import TRANSFORM_CODES, UNIT_KINDS
 
-#: FRED's units transforms, in the order FRED lists them.
-TRANSFORM_CODES = ("lin", "chg", "ch1", "pch", "pc1", "pca", "cch", "cca", "log")
 #: What each code computes (x: value, x_prev: the period before, x_yago: a year before).
 TRANSFORM_NAMES = {
     "lin": "levels (no transform)",
@@ -30,10 +29,6 @@ TRANSFORM_NAMES = {
     "cca": "continuously compounded annual rate of change: (ln x - ln x_prev) * 100 * n",
     "log": "natural log: ln x",
 }
-#: Aggregation methods of `aggregated`.
-AGGREGATION_METHODS = ("avg", "sum", "eop")
-#: Frequencies `aggregated` can produce.
-AGGREGATION_TARGETS = ("S", "Q", "A")
 #: unit_kinds that are already a ratio: percent changes, logs and rebasing of them are refused.
 RATIO_KINDS = {"rate": "a rate", "growth_yoy": "a growth rate", "growth_pop": "a growth rate",
                "share": "a share"}  # fmt: skip
@@ -53,7 +48,6 @@ _REFUSED = {
     "log": ("log is a logarithm", "lin for the values as published"),
     "rebase": ("rebasing is a ratio to a base period", "lin for the values as published"),
 }
-UNIT_KINDS = ("level", "index", "rate", "growth_yoy", "growth_pop", "share")
 
 Moment = date | datetime | str
 
@@ -67,7 +61,7 @@ def allowed_transforms(
 ) -> dict[str, str | None]:
     """Which transforms apply to a series of ``unit_kind``: code -> None, or the reason it is refused.
 
-    The keys are `TRANSFORM_CODES` plus ``"rebase"`` (for `rebased`). The rule and the text are those
+    The keys are `tracker.vocab.TRANSFORM_CODES` plus ``"rebase"`` (for `rebased`). The rule and the text are those
     of the SQL macro ``transform_refusal`` (a test holds them equal): percent changes, logs and
     rebasing of a rate, growth rate or share are refused; levels and indices allow everything.
 

@@ -18,11 +18,7 @@ import polars as pl
 from tracker import db, periods, state
 from tracker.errors import ReleaseError, SeriesError, ValidationError, line_of, problem
 from tracker.formats import RawRelease, conform
-
-STATUSES = ("actual", "estimate", "provisional", "forecast", "deleted")
-UNIT_KINDS = ("level", "index", "rate", "growth_yoy", "growth_pop", "share")
-KINDS = ("actual", "forecast", "policy")
-MAX_PROBLEMS = 50
+from tracker.vocab import FREQUENCIES, FREQUENCY_NAMES, KINDS, MAX_PROBLEMS, STATUSES, UNIT_KINDS
 
 Progress = Callable[[str, float], None]
 
@@ -163,7 +159,7 @@ def _series_to_register(
         }
         rows.append(row)
         guessed = [k for k in ("unit", "unit_kind") if not meta.get(k)]
-        note = f"registered new series {series_id} ({periods.FREQUENCY_NAMES[frequency]})"
+        note = f"registered new series {series_id} ({FREQUENCY_NAMES[frequency]})"
         if guessed:
             note += (
                 f"; the file does not give its {' or '.join(guessed)} "
@@ -186,9 +182,7 @@ def _registered_note(rows: list[dict]) -> str:
     by_frequency: dict[str, int] = {}
     for row in rows:
         by_frequency[row["frequency"]] = by_frequency.get(row["frequency"], 0) + 1
-    counts = ", ".join(
-        f"{n:,} {periods.FREQUENCY_NAMES[f]}" for f, n in sorted(by_frequency.items())
-    )
+    counts = ", ".join(f"{n:,} {FREQUENCY_NAMES[f]}" for f, n in sorted(by_frequency.items()))
     shown = ", ".join(row["series_id"] for row in rows[:5])
     return (
         f"registered {len(rows):,} new series ({counts}): {shown} and {len(rows) - 5:,} more "
@@ -289,7 +283,7 @@ def validate_catalogue(
         ]  # fmt: skip
     allowed = {
         "unit_kind": UNIT_KINDS,
-        "frequency": periods.FREQUENCIES,
+        "frequency": FREQUENCIES,
         "kind": KINDS,
     }
     for i, row in enumerate(catalogue.iter_rows(named=True), start=2):

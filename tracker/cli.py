@@ -20,6 +20,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.errors import TrackerError, TransformError
+from tracker.vocab import (
+    AGGREGATION_METHODS,
+    AGGREGATION_TARGETS,
+    ALFRED_OUTPUTS,
+    FREQUENCIES,
+    KINDS,
+    UNIT_KINDS,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -275,7 +283,7 @@ def _progress_for(rows: int):
 )
 @click.option(
     "--alfred-output",
-    type=click.Choice(["all", "changes"]),
+    type=click.Choice(ALFRED_OUTPUTS),
     default=None,
     help="Which ALFRED download a vintage-wide file is, when its README does not say: 'all' "
     "(All Observations: a '.' after a value is a withdrawal) or 'changes' (New and Revised "
@@ -375,17 +383,17 @@ def _mapping(pairs: tuple[str, ...], mapping_file: Path | None) -> dict[str, str
 @click.option("--unit", help="Display unit, e.g. '% y/y' or 'USD mn'.")
 @click.option(
     "--unit-kind",
-    type=click.Choice(["level", "index", "rate", "growth_yoy", "growth_pop", "share"]),
+    type=click.Choice(UNIT_KINDS),
     help="What the numbers are; decides which transforms make sense.",
 )
 @click.option(
-    "--frequency", type=click.Choice(["A", "S", "Q", "M", "W", "D", "irregular"]),
+    "--frequency", type=click.Choice(FREQUENCIES),
     help="Periodicity of the observations.",
 )  # fmt: skip
 @click.option("--geo", help="ISO 3166 alpha-3 code, or WLD.")
 @click.option("--source", help="Publisher, e.g. 'OECD'.")
 @click.option(
-    "--kind", type=click.Choice(["actual", "forecast", "policy"]), default=None,
+    "--kind", type=click.Choice(KINDS), default=None,
     help="actual (default); forecast: periods are target periods; policy: levels in force.",
 )  # fmt: skip
 @click.option("--description", help="One or two sentences on what the series measures.")
@@ -530,12 +538,12 @@ def series_cmd(text: str | None, db_path: Path | None, fmt: str, output: Path | 
 @click.option(
     "--to",
     "to_frequency",
-    type=click.Choice(["S", "Q", "A"], case_sensitive=False),
+    type=click.Choice(AGGREGATION_TARGETS, case_sensitive=False),
     help="Aggregate to this frequency first; a period missing a sub-period is left empty.",
 )
 @click.option(
     "--agg",
-    type=click.Choice(["avg", "sum", "eop"], case_sensitive=False),
+    type=click.Choice(AGGREGATION_METHODS, case_sensitive=False),
     default=None,
     help="How --to aggregates: avg (default), sum or eop (end of period).",
 )

@@ -29,17 +29,8 @@ import re
 from datetime import date, timedelta
 
 from tracker.errors import PeriodError
+from tracker.vocab import FREQUENCY_NAMES
 
-FREQUENCIES = ("A", "S", "Q", "M", "W", "D", "irregular")
-FREQUENCY_NAMES = {
-    "A": "annual",
-    "S": "half-yearly",
-    "Q": "quarterly",
-    "M": "monthly",
-    "W": "weekly",
-    "D": "daily",
-    "irregular": "irregular",
-}
 #: Periods per year, for "change from a year ago" (FRED's ch1/pc1).
 PERIODS_PER_YEAR = {"A": 1, "S": 2, "Q": 4, "M": 12, "W": 52, "D": 365}
 

@@ -42,6 +42,7 @@ from tracker.append import SERIES_SCHEMA, AppendResult, append_releases, upsert_
 from tracker.errors import TrackerError, ValidationError
 from tracker.formats import RawRelease
 from tracker.providers import Fetched, Provider, ProviderError, get, parse_subscription
+from tracker.vocab import PullStatus
 
 #: How long after the last pull a subscription without announced release dates is due again.
 INTERVALS = {
@@ -78,7 +79,7 @@ class Subscription:
     release_name: str | None = None
     last_vintage: datetime | None = None
     last_pulled_at: datetime | None = None
-    last_status: str | None = None
+    last_status: PullStatus | None = None
     last_message: str | None = None
     #: The series' frequency (for the due interval).
     frequency: str | None = None
@@ -95,10 +96,10 @@ class SubscribeResult:
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        from tracker import periods
+        from tracker.vocab import FREQUENCY_NAMES
 
         c = self.catalogue
-        what = f"{c['name']} ({periods.FREQUENCY_NAMES.get(c['frequency'], c['frequency'])}"
+        what = f"{c['name']} ({FREQUENCY_NAMES.get(c['frequency'], c['frequency'])}"
         what += f", {c['unit']})" if c.get("unit") else ")"
         if self.registered:
             return f"subscribed {self.subscription}: registered series {self.series_id}, {what}"

@@ -27,6 +27,7 @@ from types import ModuleType
 import polars as pl
 
 from tracker.errors import FormatError, TrackerError, ValidationError, printable
+from tracker.vocab import HEAD_BYTES
 
 #: Columns and dtypes of ``RawRelease.frame``.
 RAW_SCHEMA: dict[str, pl.DataType] = {
@@ -112,9 +113,6 @@ def registry() -> dict[str, ModuleType]:
         if module is not None:
             found[module.NAME] = module
     return found
-
-
-HEAD_BYTES = 65536
 
 
 def detect(path: Path) -> ModuleType:

@@ -82,6 +82,7 @@ from tracker.formats.tabular import (
     series_frequencies,
     split_line,
 )
+from tracker.vocab import ALFRED_OUTPUTS, HEAD_BYTES, AlfredOutput
 
 NAME = "alfred"
 EXPECTED = (
@@ -104,11 +105,8 @@ _OUTPUT_FORMAT = re.compile(r"^[ \t]*Output Format:[ \t]*(?P<said>\S.*?)[ \t]*\r
 _README_BYTES = 1024 * 1024
 
 Layout = Literal["vintages", "realtime"]
-Output = Literal["all", "changes"]
-#: The output types of the vintage-wide shape, as ``--alfred-output`` names them.
-OUTPUTS: tuple[Output, ...] = ("all", "changes")
 #: What an ALFRED README calls each output type (the phrase after "Observations by Vintage Date, ").
-_OUTPUT_NAMES: dict[Output, str] = {
+_OUTPUT_NAMES: dict[AlfredOutput, str] = {
     "all": "All Observations",
     "changes": "New and Revised Observations Only",
 }
@@ -153,7 +151,7 @@ def _sniff_zip(path: Path) -> bool:
     return lines is not None and bool(lines) and _find_header(lines) is not None
 
 
-def read(path: Path, *, output: Output | None = None) -> list[RawRelease]:
+def read(path: Path, *, output: AlfredOutput | None = None) -> list[RawRelease]:
     """Read an ALFRED file or zip: one release per vintage, in publication order.
 
     Parameters
@@ -181,10 +179,10 @@ def read(path: Path, *, output: Output | None = None) -> list[RawRelease]:
     ValidationError
         Bad dates or values, or the same period twice in a vintage; one line per problem.
     """
-    if output is not None and output not in OUTPUTS:
+    if output is not None and output not in ALFRED_OUTPUTS:
         raise FormatError(
             f"error: --alfred-output '{output}' is not an ALFRED output type "
-            f"(use one of: {', '.join(OUTPUTS)})"
+            f"(use one of: {', '.join(ALFRED_OUTPUTS)})"
         )
     data = path.read_bytes()
     readme = None
@@ -325,11 +323,11 @@ def _too_big(file: str, size: int | None) -> str:
 
 
 def _read_csv(
-    content: bytes, file: str, *, output: Output | None, readme: tuple[str, str] | None
+    content: bytes, file: str, *, output: AlfredOutput | None, readme: tuple[str, str] | None
 ) -> list[RawRelease]:
     data, notes = decode(content, file=file, expected=EXPECTED)
     # Split on "\n" only, so that line indexes match byte offsets (and line numbers).
-    lines = [line.rstrip("\r") for line in data[:65536].decode("utf-8", "replace").split("\n")]
+    lines = [line.rstrip("\r") for line in data[:HEAD_BYTES].decode("utf-8", "replace").split("\n")]
     index = _find_header(lines)
     if index is None:
         first = next((line for line in lines if line.strip()), "")
@@ -352,7 +350,7 @@ def _read_csv(
     return _releases(long, notes)
 
 
-def _declared(text: tuple[str, str] | None) -> tuple[Output, str, str] | None:
+def _declared(text: tuple[str, str] | None) -> tuple[AlfredOutput, str, str] | None:
     """(output type, the line's words, where) from an ``Output Format:`` line, if it names one."""
     if text is None:
         return None
@@ -371,8 +369,8 @@ def _vintages(
     *,
     file: str,
     header_line: int,
-    output: Output | None,
-    said: tuple[Output, str, str] | None,
+    output: AlfredOutput | None,
+    said: tuple[AlfredOutput, str, str] | None,
 ) -> pl.DataFrame:
     date_column, *columns = header
     problems = []
@@ -434,8 +432,12 @@ def _withdrawals(long: pl.DataFrame) -> pl.DataFrame:
 
 
 def _output_type(
-    long: pl.DataFrame, *, file: str, output: Output | None, said: tuple[Output, str, str] | None
-) -> Output:
+    long: pl.DataFrame,
+    *,
+    file: str,
+    output: AlfredOutput | None,
+    said: tuple[AlfredOutput, str, str] | None,
+) -> AlfredOutput:
     """Which output type a vintage-wide file is: what it says, else the option, else its cells."""
     if said is not None:
         declared, words, where = said

@@ -17,6 +17,7 @@ import polars as pl
 from tracker.errors import FormatError, ValidationError, problem
 from tracker.formats import RawRelease
 from tracker.formats.tabular import LINE, locate, parse_column, read_table, split_line
+from tracker.vocab import HEAD_BYTES, MISSING_CANONICAL
 
 NAME = "canonical"
 REQUIRED = ("series_id", "period", "value")
@@ -179,7 +180,7 @@ def _cell_problem(data: bytes, offset: int, name: str, text: str) -> str:
 
 def read(path: Path) -> list[RawRelease]:
     with path.open("rb") as fh:
-        head = fh.read(65536)
+        head = fh.read(HEAD_BYTES)
     kind = _kind(head) or "csv"
     frame = _read_table(path, kind)
     name = path.name
@@ -191,7 +192,7 @@ def read(path: Path) -> list[RawRelease]:
             "the canonical format needs "
             "series_id,period,value and optionally status,note)"
         )
-    values, problems = parse_column(frame, "value", file=name, missing=("",))
+    values, problems = parse_column(frame, "value", file=name, missing=MISSING_CANONICAL)
     # Strip the keys once (a release can hold millions of rows).
     frame = frame.with_columns(pl.col("series_id", "period").str.strip_chars())
     empty_key = frame.filter(

@@ -37,13 +37,13 @@ import polars as pl
 from tracker.errors import FormatError, problem
 from tracker.formats import RawRelease
 from tracker.formats.tabular import LINE, duplicate_periods, parse_numbers, raise_problems
+from tracker.vocab import MISSING_DBNOMICS, Frequency
 
 NAME = "dbnomics"
 EXPECTED = 'a DBnomics API v22 series response ({"series": {"docs": [...]}} with observations)'
 HINT = 'use "NA" or null for a missing value'
-MISSING = ("NA", "")
-
-FREQUENCIES = {
+#: DBnomics' ``@frequency`` -> tracker frequency.
+FREQUENCY_OF_NAME: dict[str, Frequency] = {
     "annual": "A",
     "quarterly": "Q",
     "monthly": "M",
@@ -126,7 +126,7 @@ def read(path: Path) -> list[RawRelease]:
         file=file,
         hint=HINT,
         column=None,
-        missing=MISSING,
+        missing=MISSING_DBNOMICS,
         where=lambda row: f"series {row['series_id']} period {row['period']}: ",
         lines=False,
     )
@@ -311,7 +311,7 @@ def _release(
     else:
         published = None
     unknown = sorted(
-        {f for f in dataset["frequency"].to_list() if f is not None and f not in FREQUENCIES}
+        {f for f in dataset["frequency"].to_list() if f is not None and f not in FREQUENCY_OF_NAME}
     )
     if unknown:
         notes.append(f"{file}: frequency {', '.join(unknown)} has no tracker code: set it yourself")
@@ -326,7 +326,7 @@ def _release(
     series = dataset.select(
         "series_id",
         pl.col("series_name").alias("name"),
-        pl.col("frequency").replace_strict(FREQUENCIES, default=None).alias("frequency"),
+        pl.col("frequency").replace_strict(FREQUENCY_OF_NAME, default=None).alias("frequency"),
         pl.lit(source).alias("source"),
         pl.when(pl.col("forecast"))
         .then(pl.lit("forecast"))

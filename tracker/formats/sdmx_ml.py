@@ -65,11 +65,11 @@ from tracker.formats.sdmx_csv import (
     FREQUENCY_COLUMNS,
     FREQUENCY_OF_FREQ,
     GEO_COLUMNS,
-    MISSING,
     STATUS_OF_OBS_STATUS,
     TIME,
 )
 from tracker.formats.tabular import parse_column
+from tracker.vocab import HEAD_BYTES, MISSING_SDMX
 
 NAME = "sdmx_ml"
 
@@ -189,7 +189,7 @@ def read(path: Path) -> list[RawRelease]:
     )
     # The "line" of an XML observation is its ordinal: say so in the message.
     values, problems = parse_column(
-        frame, "text", file=name, missing=MISSING, label="OBS_VALUE",
+        frame, "text", file=name, missing=MISSING_SDMX, label="OBS_VALUE",
         fix="use NaN for a missing value", locator="observation",
     )  # fmt: skip
     if problems:
@@ -247,7 +247,7 @@ def _parse(path: Path) -> DataMessage:
 
     name = path.name
     with path.open("rb") as fh:
-        head = fh.read(65536)
+        head = fh.read(HEAD_BYTES)
     if not sniff(path, head):
         found = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:40].decode("utf-8", "replace")
         if b"<html" in head[:1024].lower():

@@ -50,6 +50,7 @@ from tracker.formats.tabular import (
     read_table,
     report,
 )
+from tracker.vocab import EMPTY_WDI, HEAD_BYTES
 
 NAME = "wdi"
 SOURCE = "World Bank (WDI)"
@@ -118,7 +119,7 @@ def read(path: Path) -> list[RawRelease]:
 
     # Read the preamble.
     # Split on "\n" only, so that line indexes match byte offsets (and line numbers).
-    lines = [line.rstrip("\r") for line in data[:65536].decode("utf-8", "replace").split("\n")]
+    lines = [line.rstrip("\r") for line in data[:HEAD_BYTES].decode("utf-8", "replace").split("\n")]
     if lines and lines[0].replace('"', "").startswith("Country Code,Region"):
         raise FormatError(
             problem(
@@ -163,7 +164,7 @@ def read(path: Path) -> list[RawRelease]:
     )
     cells = long.height
     # Empty cells are years without data, not published missing values (module docstring).
-    long = long.filter(~pl.col("raw").str.strip_chars().fill_null("").is_in(["", ".."]))
+    long = long.filter(~pl.col("raw").str.strip_chars().fill_null("").is_in(list(EMPTY_WDI)))
     long, problems = parse_numbers(long, file=file, hint=HINT)
     blank_codes = long.filter(
         pl.col("Country Code").str.strip_chars().fill_null("").eq("")

@@ -41,7 +41,6 @@ import polars as pl
 from tracker.errors import FormatError, problem
 from tracker.formats import RawRelease
 from tracker.formats.tabular import (
-    HEAD_BYTES,
     LINE,
     SEPARATORS,
     SNIFF_LINES,
@@ -59,6 +58,7 @@ from tracker.formats.tabular import (
     series_frequencies,
     split_line,
 )
+from tracker.vocab import HEAD_BYTES
 
 NAME = "wide_csv"
 EXPECTED = "a CSV with a date column followed by numeric columns (e.g. 'Date,Rate')"

@@ -49,6 +49,7 @@ from tracker.providers import (
 )
 from tracker.providers import Provider as BaseProvider
 from tracker.providers.http import Http, describe_body, gave_up, redact
+from tracker.vocab import HEAD_BYTES
 
 if TYPE_CHECKING:
     from tracker.formats import RawRelease
@@ -315,7 +316,7 @@ def _published(message: Any, response: requests.Response) -> tuple[datetime | No
     dates = [d for d in found if d is not None]
     if dates:
         return max(dates), "the series' LAST_UPDATE"
-    valid_from = _VALID_FROM.search(response.content[:65536])
+    valid_from = _VALID_FROM.search(response.content[:HEAD_BYTES])
     if valid_from:
         moment = _moment(valid_from[1].decode("utf-8", "replace"))
         if moment is not None:
