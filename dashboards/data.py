@@ -826,11 +826,11 @@ def transform_choices(path: Path, series_ids: Iterable[str]) -> dict[str, str | 
             "WHERE list_contains($ids, series_id) ORDER BY series_id",
             params={"ids": ids},
         ).fetchall()
-    for series_id, unit_kind, unit in rows:
-        allowed = analytics.allowed_transforms(unit_kind, series_id=series_id, unit=unit)
-        for code in TRANSFORMS:
-            if choices[code] is None and allowed.get(code):
-                choices[code] = allowed[code]
+        for series_id, unit_kind, unit in rows:
+            allowed = analytics.allowed_transforms(con, unit_kind, series_id=series_id, unit=unit)
+            for code in TRANSFORMS:
+                if choices[code] is None and allowed.get(code):
+                    choices[code] = allowed[code]
     return choices
 
 

@@ -160,7 +160,7 @@ def test_float_noise_is_not_a_revision(con):
 def test_period_code_macro_agrees_with_the_parser(con, frequency, code):
     from tracker import periods
 
-    start, end = periods.fit(code, frequency)
+    start, end = periods.fit(con, code, frequency)
     result = con.execute("SELECT period_code(?, ?, ?)", [frequency, start, end]).fetchall()
     assert result == [(code,)]
 

@@ -305,31 +305,17 @@ def validate_catalogue(
 
 
 def _fit_periods(
-    frame: pl.DataFrame, frequencies: dict[str, str], file_name: str, report: Reporter
+    con: duckdb.DuckDBPyConnection,
+    frame: pl.DataFrame,
+    frequencies: dict[str, str],
+    file_name: str,
+    report: Reporter,
 ) -> tuple[pl.DataFrame, list[str]]:
     """Add ``period`` (DATE start) and ``period_end`` checked against each series' frequency."""
     frame = frame.with_columns(
         pl.col("series_id").replace_strict(frequencies, default=None).alias("frequency")
     )
-    pairs = frame.select(pl.col("period").alias("code"), "frequency").unique()
-    starts: list[date | None] = []
-    ends: list[date | None] = []
-    errors: list[str | None] = []
-    for code, frequency in pairs.iter_rows():
-        try:
-            start, end = periods.fit(code, frequency)
-            starts.append(start)
-            ends.append(end)
-            errors.append(None)
-        except periods.PeriodError as exc:
-            starts.append(None)
-            ends.append(None)
-            errors.append(exc.message)
-    table = pairs.with_columns(
-        pl.Series("start", starts, dtype=pl.Date),
-        pl.Series("end", ends, dtype=pl.Date),
-        pl.Series("error", errors, dtype=pl.String),
-    )
+    table = periods.fit_all(con, frame.select(pl.col("period").alias("code"), "frequency").unique())
     # Join only the key columns and add the result: a join of the whole frame would copy it.
     fitted = (
         frame.select(pl.col("period").alias("code"), "frequency")
@@ -352,9 +338,13 @@ def _fit_periods(
 
 
 def validate(
-    raw: RawRelease, series: pl.DataFrame, file_name: str
+    con: duckdb.DuckDBPyConnection, raw: RawRelease, series: pl.DataFrame, file_name: str
 ) -> tuple[pl.DataFrame, list[str]]:
-    """Check every row; return the canonical frame and one problem line per bad cell."""
+    """Check every row; return the canonical frame and one problem line per bad cell.
+
+    ``con`` is the store the release goes into: its catalogue gave ``series``, and its calendar
+    macros check the periods (`tracker.periods.fit_all`).
+    """
     frame = conform(raw.frame)
     report = _reporter(raw, file_name)
     problems: list[str] = []
@@ -392,7 +382,7 @@ def validate(
     )
 
     # Periods against each series' frequency.
-    frame, period_problems = _fit_periods(frame, frequencies, file_name, report)
+    frame, period_problems = _fit_periods(con, frame, frequencies, file_name, report)
     problems.extend(period_problems)
 
     # Duplicate (series, period) within the file. Sorted, a duplicate is a row equal to the
@@ -697,7 +687,7 @@ def _append_one(
 
     # Rows: report every problem of the file at once, in line order.
     known = raw.frame.filter(pl.col("series_id").is_in(series["series_id"].implode()))
-    frame, row_problems = validate(replace(raw, frame=known), series, file_name)
+    frame, row_problems = validate(con, replace(raw, frame=known), series, file_name)
     problems.extend(row_problems)
     if problems:
         problems.sort(key=line_of)
