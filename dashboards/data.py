@@ -73,23 +73,16 @@ def store_path() -> Path:
     return paths.default_db()
 
 
-_READERS: dict[Path, snapshots.SnapshotReader] = {}
-
-
 @contextmanager
 def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only cursor for one request, with Python replacement scans off (a missing view
     must be an error, not a Python variable of the same name picked up by DuckDB).
 
     Under `tracker serve` it reads the newest snapshot through one connection per process
-    (`tracker.snapshots`), so the dashboard never holds the lock `tracker append` needs;
+    (`tracker.snapshots.reader`), so the dashboard never holds the lock `tracker append` needs;
     otherwise it opens the store read-only for the request and closes it.
     """
-    path = Path(path)
-    source = _READERS.get(path)
-    if source is None:
-        source = _READERS.setdefault(path, snapshots.SnapshotReader(path))
-    with source.cursor() as con:
+    with snapshots.reader(Path(path)) as con:
         yield con
 
 

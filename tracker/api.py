@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from tracker import analytics, db, formats, queries
+from tracker import analytics, formats, queries, snapshots
 from tracker import append as appending
 from tracker import compact as compacting
 from tracker.formats import RawRelease
@@ -18,7 +19,8 @@ class Store:
     """A tracker store on disk. Readers return Polars frames; every call opens the file briefly.
 
     Opening per call (≈30 ms) rather than holding a connection keeps the file free for other
-    processes: DuckDB allows one writer per file, and a held connection locks others out.
+    processes: DuckDB allows one writer per file, and a held connection locks others out. While
+    `tracker serve` runs on the store, reads go to its snapshot instead (`tracker.snapshots`).
 
     Examples
     --------
@@ -35,8 +37,8 @@ class Store:
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
 
-    def _read(self) -> duckdb.DuckDBPyConnection:
-        return db.connect(self.path, read_only=True)
+    def _read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return snapshots.reader(self.path)
 
     def latest(self, series_id: str | None = None) -> pl.DataFrame:
         """The newest version of every observation (or one series')."""

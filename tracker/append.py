@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tracker import db, periods, state
+from tracker import db, periods, snapshots, state
 from tracker.errors import ReleaseError, SeriesError, ValidationError, line_of, problem
 from tracker.formats import RawRelease, conform
 from tracker.vocab import FREQUENCIES, FREQUENCY_NAMES, KINDS, MAX_PROBLEMS, STATUSES, UNIT_KINDS
@@ -741,5 +741,6 @@ def _append_one(
 
 
 def open_for_append(path: str | Path | None):
-    """A read-write connection with the schema up to date (see `tracker.db.writer`)."""
-    return db.writer(path)
+    """A read-write connection with the schema up to date that publishes a snapshot for a
+    running server (see `tracker.snapshots.writer`)."""
+    return snapshots.writer(path)

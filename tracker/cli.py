@@ -224,11 +224,11 @@ def init(db_path: Path | None, no_seed: bool) -> None:
         tracker init
         tracker init --db /tmp/scratch.duckdb --no-seed
     """
-    from tracker import db
+    from tracker import db, snapshots
     from tracker.seed import load_seed
 
     target = db.resolve(db_path)
-    with db.writer(target, migrate_first=False) as con:
+    with snapshots.writer(target, migrate_first=False) as con:
         applied, refreshed = db.ensure_schema(con)
         done = "views and kept state rebuilt" if refreshed else "views up to date"
         msg = f"store {target}: {len(applied)} migration(s) applied, {done}"
@@ -419,6 +419,7 @@ def define(
     import polars as pl
 
     from tracker import append as appending
+    from tracker import snapshots
     from tracker.seed import read_catalogue
 
     if from_csv is not None:
@@ -440,7 +441,7 @@ def define(
         if tags is not None:
             row["tags"] = [t.strip() for t in tags.split(",") if t.strip()]
         catalogue = pl.DataFrame([row])
-    with appending.open_for_append(db_path) as con:
+    with snapshots.writer(db_path) as con:
         added, updated = appending.upsert_series(con, catalogue, replace=replace)
     skipped = len(catalogue) - len(added) - len(updated)
     out.print(f"{len(added)} series added, {len(updated)} updated", markup=False)
@@ -509,9 +510,9 @@ def series_cmd(text: str | None, db_path: Path | None, fmt: str, output: Path | 
     """
     import polars as pl
 
-    from tracker import db, queries
+    from tracker import queries, snapshots
 
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         frame = queries.summary(con, text)
     if fmt == "table":
         # A terminal table shows what fits; --format csv/json gives every column.
@@ -577,7 +578,7 @@ def show(
         tracker show IMPCH --rebase 2020
         tracker show IMPCH --to Q --agg sum --transform pc1
     """
-    from tracker import analytics, db, queries
+    from tracker import analytics, queries, snapshots
 
     derived = transform is not None or rebase is not None or to_frequency is not None
     if show_vintages and derived:
@@ -588,7 +589,7 @@ def show(
         raise click.UsageError("--agg needs --to Q (or S, A)")
     frequency = to_frequency.upper() if to_frequency else None
     method = (agg or "avg").lower()
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         meta = queries.require_series(con, series_id)
         unit = meta["unit"]
         try:
@@ -646,9 +647,9 @@ def trends_cmd(
         tracker trends --headlines
         tracker trends --as-of 2025-06-10 --format csv -o trends.csv
     """
-    from tracker import analytics, db
+    from tracker import analytics, snapshots
 
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         frame = analytics.trends(con, as_of=as_of)
     if headlines:
         for line in frame["headline"]:
@@ -684,9 +685,9 @@ def check_cmd(db_path: Path | None, fmt: str) -> None:
         tracker check
         tracker check --db /tmp/scratch.duckdb --format csv
     """
-    from tracker import analytics, db
+    from tracker import analytics, snapshots
 
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         results = analytics.run_checks(con)
     failed = {name: frame for name, frame in results.items() if frame.height}
     for name, frame in failed.items():
@@ -714,9 +715,9 @@ def releases(db_path: Path | None, limit: int | None, fmt: str, output: Path | N
     """
     import polars as pl
 
-    from tracker import db, queries
+    from tracker import queries, snapshots
 
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         frame = queries.releases(con, limit=limit)
     if fmt == "table":
         frame = frame.select(
@@ -769,9 +770,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _bring_schema_up_to_date(target: Path) -> None:
-    from tracker import db
+    from tracker import db, snapshots
 
-    warning = db.update_schema(target)
+    warning = db.update_schema(target, on_commit=[snapshots.publish])
     if warning:
         err.print(warning, markup=False)
 
