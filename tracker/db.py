@@ -351,7 +351,7 @@ def writer(
         # append then stays near 2 GB in all (Polars holds the release too).
         limit = os.environ.get("TRACKER_MEMORY_LIMIT", WRITE_MEMORY_LIMIT)
         try:
-            con.execute(f"SET memory_limit = '{limit}'")
+            con.execute("SET memory_limit = ?", [limit])
         except duckdb.Error as exc:
             raise StoreError(
                 f"error: TRACKER_MEMORY_LIMIT '{limit}' is not a memory size "
