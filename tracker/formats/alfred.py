@@ -66,7 +66,7 @@ from typing import Literal
 import polars as pl
 
 from tracker.errors import FormatError, clip, problem
-from tracker.formats import RawRelease
+from tracker.formats import RawRelease, Source, SourceLike
 from tracker.formats.fred import DATE_COLUMNS
 from tracker.formats.tabular import (
     LINE,
@@ -113,15 +113,15 @@ _OUTPUT_NAMES: dict[AlfredOutput, str] = {
 FIX = "(pass --alfred-output all or --alfred-output changes)"
 
 
-def sniff(path: Path, head: bytes) -> bool:
+def sniff(source: SourceLike, head: bytes) -> bool:
     """True for an ALFRED vintage-wide or real-time CSV, or ALFRED's zip holding one."""
     if head.startswith(b"PK\x03\x04"):
-        return _sniff_zip(path)
+        return _sniff_zip(Source.of(source))
     lines = head_lines(head)
     return lines is not None and bool(lines) and _find_header(lines) is not None
 
 
-def _sniff_zip(path: Path) -> bool:
+def _sniff_zip(source: Source) -> bool:
     """ALFRED's zip; also an oversized or encrypted zip, or one without a data file (ALFRED's
     is the only zip tracker reads, and `read` says what is wrong with it)."""
     errors = (
@@ -129,7 +129,7 @@ def _sniff_zip(path: Path) -> bool:
         zipfile.BadZipFile,
     )  # fmt: skip
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(source.file())
     except errors:
         return False  # `tracker.formats.detect` says what is wrong with a damaged zip
     with archive:
@@ -151,12 +151,12 @@ def _sniff_zip(path: Path) -> bool:
     return lines is not None and bool(lines) and _find_header(lines) is not None
 
 
-def read(path: Path, *, output: AlfredOutput | None = None) -> list[RawRelease]:
+def read(source: SourceLike, *, output: AlfredOutput | None = None) -> list[RawRelease]:
     """Read an ALFRED file or zip: one release per vintage, in publication order.
 
     Parameters
     ----------
-    path
+    source
         A vintage-wide or real-time CSV/TXT, or the zip ALFRED downloads.
     output
         For a vintage-wide file, which ALFRED output type it is: ``"all"`` (All Observations:
@@ -184,12 +184,13 @@ def read(path: Path, *, output: AlfredOutput | None = None) -> list[RawRelease]:
             f"error: --alfred-output '{output}' is not an ALFRED output type "
             f"(use one of: {', '.join(ALFRED_OUTPUTS)})"
         )
-    data = path.read_bytes()
+    source = Source.of(source)
+    data = source.read_bytes()
     readme = None
     if data.startswith(b"PK\x03\x04"):
-        members, readme = _unzip(data, file=path.name)
+        members, readme = _unzip(data, file=source.name)
     else:
-        members = [(path.name, data)]
+        members = [(source.name, data)]
     releases = [
         release
         for label, content in members

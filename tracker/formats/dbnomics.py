@@ -29,19 +29,19 @@ import codecs
 import json
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, cast
 
 import polars as pl
 
 from tracker.errors import FormatError, problem
-from tracker.formats import RawRelease
+from tracker.formats import RawRelease, Source, SourceLike
 from tracker.formats.tabular import LINE, duplicate_periods, parse_numbers, raise_problems
 from tracker.vocab import MISSING_DBNOMICS, Frequency
 
 NAME = "dbnomics"
 EXPECTED = 'a DBnomics API v22 series response ({"series": {"docs": [...]}} with observations)'
 HINT = 'use "NA" or null for a missing value'
+
 #: DBnomics' ``@frequency`` -> tracker frequency.
 FREQUENCY_OF_NAME: dict[str, Frequency] = {
     "annual": "A",
@@ -55,7 +55,7 @@ FREQUENCY_OF_NAME: dict[str, Frequency] = {
 _VINTAGE = re.compile(r"(?P<base>.+):(?:(?P<year>[1-9]\d{3})-(?P<month>0[1-9]|1[0-2])|latest)")
 
 
-def sniff(path: Path, head: bytes) -> bool:
+def sniff(source: SourceLike, head: bytes) -> bool:
     """True for a JSON object holding ``series.docs`` with DBnomics' provider/dataset codes."""
     text = head.removeprefix(codecs.BOM_UTF8).lstrip()
     if not text.startswith(b"{"):
@@ -71,12 +71,12 @@ def sniff(path: Path, head: bytes) -> bool:
     return (series and codes) or (metadata and b'"datasets"' in text)
 
 
-def read(path: Path) -> list[RawRelease]:
+def read(source: SourceLike) -> list[RawRelease]:
     """Read a DBnomics series response: one release per dataset (vintage) it holds.
 
     Parameters
     ----------
-    path
+    source
         The JSON file saved from the DBnomics API (v22, with observations).
 
     Returns
@@ -91,8 +91,9 @@ def read(path: Path) -> list[RawRelease]:
     ValidationError
         Values that are not numbers, or a period given twice; one line per problem.
     """
-    file = path.name
-    docs, providers = _load(path)
+    source = Source.of(source)
+    file = source.name
+    docs, providers = _load(source)
 
     # One frame for every observation of every doc.
     frames, metadata = [], []
@@ -167,9 +168,9 @@ def _texts(items: list[Any]) -> list[str | None]:
     ]
 
 
-def _load(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    file = path.name
-    raw = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+def _load(source: Source) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    file = source.name
+    raw = source.read_bytes().removeprefix(codecs.BOM_UTF8)
     try:
         document = json.loads(raw)
     except UnicodeDecodeError as exc:

@@ -77,13 +77,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
 from tracker import periods
 from tracker.errors import FormatError, ValidationError, clip, problem
-from tracker.formats import RawRelease
+from tracker.formats import RawRelease, Source, SourceLike
 from tracker.formats.tabular import parse_column
 from tracker.vocab import MAX_PROBLEMS, MISSING_SDMX, Frequency, Status
 
@@ -126,7 +125,7 @@ class _Column:
     label: str | None = None  # polars column holding its labels=name label column
 
 
-def sniff(path: Path, head: bytes) -> bool:
+def sniff(source: SourceLike, head: bytes) -> bool:
     """True when the header starts with ``DATAFLOW`` or ``STRUCTURE[..]`` and a separator."""
     first = head.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
     match = _HEAD.match(first)
@@ -139,12 +138,12 @@ def sniff(path: Path, head: bytes) -> bool:
     return rest[0] != ""
 
 
-def read(path: Path) -> list[RawRelease]:
+def read(source: SourceLike) -> list[RawRelease]:
     """Read an SDMX-CSV 1.0/2.0/2.1 data message as one release.
 
     Parameters
     ----------
-    path
+    source
         The file as downloaded.
 
     Returns
@@ -161,8 +160,9 @@ def read(path: Path) -> list[RawRelease]:
     ValidationError
         Bad cells: one line per problem with file, line, column, value and fix.
     """
-    name = path.name
-    data = path.read_bytes()
+    source = Source.of(source)
+    name = source.name
+    data = source.read_bytes()
     version, separator = _header(name, data)
     lines, blank = _record_lines(name, data, separator)
 
