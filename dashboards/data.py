@@ -14,7 +14,6 @@ import base64
 import binascii
 import hashlib
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -989,11 +988,11 @@ def append_upload(
 ):
     """Validate (and unless ``dry_run``, commit) an uploaded release, like `tracker append`.
 
-    The file goes to a private temporary folder (formats read paths), is read with the same
-    readers as the CLI, and the store is opened read-write only for the append itself.
+    The bytes are read from memory with the same readers as the CLI (`tracker.append.append`),
+    and the store is opened read-write only for the append itself.
     """
     from tracker import append as appending
-    from tracker import formats
+    from tracker.formats import Source
 
     meta = appending.ReleaseMeta(
         source=(meta_fields.get("source") or None),
@@ -1001,15 +1000,13 @@ def append_upload(
         title=(meta_fields.get("title") or None),
         url=(meta_fields.get("url") or None),
     )
-    with tempfile.TemporaryDirectory(prefix="tracker-upload-") as folder:
-        file_path = Path(folder) / upload.file_name
-        file_path.write_bytes(upload.content)
-        raws = formats.read(file_path, format=fmt or None)
-        with appending.open_for_append(path) as con:
-            results = appending.append_releases(
-                con, [(raw, upload.file_name) for raw in raws], meta, dry_run=dry_run
-            )
-    return results
+    return appending.append(
+        path,
+        Source(upload.file_name, data=upload.content),
+        meta=meta,
+        format=fmt or None,
+        dry_run=dry_run,
+    )
 
 
 def format_names() -> list[str]:

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -242,10 +243,8 @@ def init(db_path: Path | None, no_seed: bool) -> None:
     )
 
 
-def _progress_for(rows: int):
-    """A rich progress bar for big releases; a no-op for small ones."""
-    if rows <= PROGRESS_ROWS or not err.is_terminal:
-        return None, None
+def _bar() -> tuple[Any, Callable[[str, float], None]]:
+    """A rich progress bar on stderr, and the function that moves it."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console: Any = err  # a Console once used: LazyConsole forwards every attribute to it
@@ -258,6 +257,41 @@ def _progress_for(rows: int):
         bar.update(task, description=step, completed=fraction)
 
     return bar, update
+
+
+def _progress_for(rows: int):
+    """A rich progress bar for big tables; a no-op for small ones."""
+    if rows <= PROGRESS_ROWS or not err.is_terminal:
+        return None, None
+    return _bar()
+
+
+def _append_progress() -> AbstractContextManager[Callable[[str, float], None] | None]:
+    """The progress callback of `tracker append` for the block: a bar on a terminal, else none."""
+    return _LazyProgress() if err.is_terminal else nullcontext(None)
+
+
+class _LazyProgress:
+    """A progress bar that appears on its first update and goes at the end of the block:
+    `tracker.append.append` updates it only for releases of more than `PROGRESS_ROWS` rows,
+    which it knows once it has read the files."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._update: Callable[[str, float], None] | None = None
+
+    def __call__(self, step: str, fraction: float) -> None:
+        if self._update is None:
+            self._bar, self._update = _bar()
+            self._bar.start()
+        self._update(step, fraction)
+
+    def __enter__(self) -> _LazyProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 @cli.command()
@@ -318,34 +352,22 @@ def append(
         tracker append GDP_vintages.csv --alfred-output all
     """
     from tracker import append as appending
-    from tracker import formats
 
     meta = appending.ReleaseMeta(
         source=source, published=appending.parse_published(published), title=title, url=url
     )
-    mapping = _mapping(mappings, mapping_file)
-    raws: list[tuple[formats.RawRelease, str]] = []
-    for path in files:
-        raws.extend(
-            (raw, path.name) for raw in formats.read(path, format=fmt, alfred_output=alfred_output)
+    with _append_progress() as progress:
+        results = appending.append(
+            db_path,
+            list(files),
+            meta=meta,
+            mapping=_mapping(mappings, mapping_file),
+            format=fmt,
+            alfred_output=alfred_output,
+            dry_run=dry_run,
+            progress=progress,
+            progress_rows=PROGRESS_ROWS,
         )
-    if mapping:
-        from tracker.formats.mapping import apply_mapping
-
-        # One mapping for the whole command: an id must appear in at least one of the files.
-        where = files[0].name if len(files) == 1 else "the files"
-        mapped = apply_mapping([raw for raw, _ in raws], mapping, file=where)
-        raws = [(raw, name) for raw, (_, name) in zip(mapped, raws, strict=True)]
-    rows = sum(raw.frame.height for raw, _ in raws)
-    bar, update = _progress_for(rows)
-    with appending.open_for_append(db_path) as con:
-        if bar is None:
-            results = appending.append_releases(con, raws, meta, dry_run=dry_run)
-        else:
-            with bar:
-                results = appending.append_releases(
-                    con, raws, meta, dry_run=dry_run, progress=update
-                )
     for result in results:
         for note in result.notes:
             err.print(f"note: {note}", markup=False)
@@ -952,8 +974,6 @@ def pull_cmd(series: tuple[str, ...], db_path: Path | None, due: bool, dry_run: 
         tracker pull GDP --dry-run
         tracker pull --due          # from cron or a systemd timer
     """
-    from contextlib import nullcontext
-
     from tracker import pull as pulling
 
     bar = None
