@@ -27,7 +27,7 @@ def stages(args: dict) -> dict:
     start = clock()
     import tracker.cli  # noqa: F401 - what the CLI imports before it does anything
     from tracker import append as appending
-    from tracker import formats
+    from tracker import formats, snapshots
 
     imported = clock() - start
     out = {}
@@ -39,7 +39,7 @@ def stages(args: dict) -> dict:
         raws = formats.read(path)
         steps["read file"] = clock() - mark
         mark = clock()
-        opened = appending.open_for_append(item["db"])  # a connection or a context manager
+        opened = snapshots.writer(item["db"])  # the writer `tracker append` opens
         con = opened.__enter__()
         steps["open + migrate + views"] = clock() - mark
         stamps: list[tuple[str, float]] = []
@@ -110,12 +110,12 @@ def compact(args: dict) -> dict:
 def incremental(args: dict) -> dict:
     """Small releases appended in-process to each store: read + validate + diff + write."""
     from tracker import append as appending
-    from tracker import formats
+    from tracker import formats, snapshots
 
     out = {}
     for store in args["stores"]:
         times = []
-        with appending.open_for_append(store["db"]) as con:
+        with snapshots.writer(store["db"]) as con:
             for file, published in zip(store["files"], store["published"], strict=True):
                 path = Path(file)
                 meta = appending.ReleaseMeta(

@@ -14,7 +14,6 @@ import base64
 import binascii
 import hashlib
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -73,23 +72,16 @@ def store_path() -> Path:
     return paths.default_db()
 
 
-_READERS: dict[Path, snapshots.SnapshotReader] = {}
-
-
 @contextmanager
 def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only cursor for one request, with Python replacement scans off (a missing view
     must be an error, not a Python variable of the same name picked up by DuckDB).
 
     Under `tracker serve` it reads the newest snapshot through one connection per process
-    (`tracker.snapshots`), so the dashboard never holds the lock `tracker append` needs;
+    (`tracker.snapshots.reader`), so the dashboard never holds the lock `tracker append` needs;
     otherwise it opens the store read-only for the request and closes it.
     """
-    path = Path(path)
-    source = _READERS.get(path)
-    if source is None:
-        source = _READERS.setdefault(path, snapshots.SnapshotReader(path))
-    with source.cursor() as con:
+    with snapshots.reader(Path(path)) as con:
         yield con
 
 
@@ -826,11 +818,11 @@ def transform_choices(path: Path, series_ids: Iterable[str]) -> dict[str, str | 
             "WHERE list_contains($ids, series_id) ORDER BY series_id",
             params={"ids": ids},
         ).fetchall()
-    for series_id, unit_kind, unit in rows:
-        allowed = analytics.allowed_transforms(unit_kind, series_id=series_id, unit=unit)
-        for code in TRANSFORMS:
-            if choices[code] is None and allowed.get(code):
-                choices[code] = allowed[code]
+        for series_id, unit_kind, unit in rows:
+            allowed = analytics.allowed_transforms(con, unit_kind, series_id=series_id, unit=unit)
+            for code in TRANSFORMS:
+                if choices[code] is None and allowed.get(code):
+                    choices[code] = allowed[code]
     return choices
 
 
@@ -996,11 +988,11 @@ def append_upload(
 ):
     """Validate (and unless ``dry_run``, commit) an uploaded release, like `tracker append`.
 
-    The file goes to a private temporary folder (formats read paths), is read with the same
-    readers as the CLI, and the store is opened read-write only for the append itself.
+    The bytes are read from memory with the same readers as the CLI (`tracker.append.append`),
+    and the store is opened read-write only for the append itself.
     """
     from tracker import append as appending
-    from tracker import formats
+    from tracker.formats import Source
 
     meta = appending.ReleaseMeta(
         source=(meta_fields.get("source") or None),
@@ -1008,15 +1000,13 @@ def append_upload(
         title=(meta_fields.get("title") or None),
         url=(meta_fields.get("url") or None),
     )
-    with tempfile.TemporaryDirectory(prefix="tracker-upload-") as folder:
-        file_path = Path(folder) / upload.file_name
-        file_path.write_bytes(upload.content)
-        raws = formats.read(file_path, format=fmt or None)
-        with appending.open_for_append(path) as con:
-            results = appending.append_releases(
-                con, [(raw, upload.file_name) for raw in raws], meta, dry_run=dry_run
-            )
-    return results
+    return appending.append(
+        path,
+        Source(upload.file_name, data=upload.content),
+        meta=meta,
+        format=fmt or None,
+        dry_run=dry_run,
+    )
 
 
 def format_names() -> list[str]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ from tracker import db
 from tracker.append import ReleaseMeta, append_releases, upsert_series
 from tracker.formats import RawRelease
 from tracker.seed import load_seed
+from tracker.vocab import HEAD_BYTES
 
 # Property tests check answers, not speed: with the suite spread over every core (make test),
 # an example can take longer than Hypothesis' 200 ms deadline for reasons of its own.
@@ -64,6 +66,31 @@ def store(tmp_path: Path, store_template: Path) -> Path:
 def con(store: Path):
     with db.connect(store) as connection:
         yield connection
+
+
+@pytest.fixture(scope="session")
+def calendar() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An empty store in memory, for the SQL macros alone (the period calendar, the vocabularies'
+    CHECK constraints); shared by a worker's tests, which only read it."""
+    connection = duckdb.connect()
+    db.ensure_schema(connection)
+    yield connection
+    connection.close()
+
+
+def span_of(con: duckdb.DuckDBPyConnection, frequency: str, day: date) -> tuple[date, date]:
+    """The period of ``frequency`` that holds ``day``, by the calendar macros."""
+    [(start, end)] = con.execute(
+        "SELECT period_floor($f, $d), period_last_day($f, period_floor($f, $d))",
+        {"f": frequency, "d": day},
+    ).fetchall()
+    return start, end
+
+
+def code_of(con: duckdb.DuckDBPyConnection, frequency: str, start: date, end: date) -> str:
+    """The code a stored period is written as (the macro ``period_code``)."""
+    [(code,)] = con.execute("SELECT period_code(?, ?, ?)", [frequency, start, end]).fetchall()
+    return code
 
 
 @pytest.fixture(scope="session")
@@ -173,4 +200,4 @@ def all_fixtures() -> list[Path]:
 def head(path: Path) -> bytes:
     """The first bytes a sniffer sees."""
     with path.open("rb") as fh:
-        return fh.read(65536)
+        return fh.read(HEAD_BYTES)

@@ -257,7 +257,7 @@ def _valid(rows: list[tuple[str, str, float | None, str]]):
 
     from tracker import periods
 
-    spans = [periods.fit(code, "M") for _, code, _, _ in rows]
+    spans = [periods.parse(code)[1:] for _, code, _, _ in rows]
     return pl.DataFrame(
         {
             "series_id": [r[0] for r in rows],
@@ -310,7 +310,7 @@ def test_releases_appended_with_the_older_checksum_are_still_recognised(trade, t
     with db.connect(trade) as con:
         raw = formats.read(path)[0]
         series = appending.known_series(con)
-        frame, problems = appending.validate(raw, series, "may.csv")
+        frame, problems = appending.validate(con, raw, series, "may.csv")
         assert problems == []
         published = appending.parse_published("2025-06-09")
         old = appending.legacy_checksum(frame, published)

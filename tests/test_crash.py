@@ -53,12 +53,11 @@ PROBE = """
 import contextlib, sys, time
 import tracker.cli as cli
 
-def _progress_for(rows):
-    def update(step, fraction):
-        print(f"@phase {time.monotonic():.6f} {step.split()[0]}", file=sys.stderr, flush=True)
-    return contextlib.nullcontext(), update
+def update(step, fraction):
+    print(f"@phase {time.monotonic():.6f} {step.split()[0]}", file=sys.stderr, flush=True)
 
-cli._progress_for = _progress_for
+cli._append_progress = lambda: contextlib.nullcontext(update)
+cli.PROGRESS_ROWS = 0
 cli.main()
 """
 

@@ -11,6 +11,7 @@ import pytest
 from tracker.append import ReleaseMeta, append_releases
 from tracker.errors import FormatError, ValidationError, problem
 from tracker.formats import RawRelease, detect, read, sdmx_csv, sdmx_ml
+from tracker.vocab import HEAD_BYTES
 
 SPEC = "sdmx/csv2_spec_examples"
 FIXTURE_NOTE = (
@@ -582,7 +583,7 @@ def test_sniff_claims_exactly_the_sdmx_fixtures(fixtures: Path) -> None:
     )
     assert len(files) > 25
     for path in files:
-        head = path.read_bytes()[:65536]
+        head = path.read_bytes()[:HEAD_BYTES]
         is_sdmx = path.relative_to(fixtures).parts[0] == "sdmx"
         assert sdmx_csv.sniff(path, head) is (is_sdmx and path.suffix == ".csv"), path
         assert sdmx_ml.sniff(path, head) is (is_sdmx and path.suffix == ".xml"), path

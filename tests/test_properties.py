@@ -29,6 +29,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import code_of, span_of
 from tracker import formats, periods
 from tracker.cli import cli
 from tracker.errors import PeriodError, TrackerError
@@ -43,6 +44,7 @@ from tracker.formats import (
     wdi,
     wide_csv,
 )
+from tracker.vocab import FREQUENCIES, HEAD_BYTES
 
 MODULES = [canonical, fred, alfred, sdmx_csv, sdmx_ml, wdi, dbnomics, wide_csv]
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -111,7 +113,7 @@ def check_all_readers(data: bytes, name: str) -> None:
     with written(data, name) as path:
         for module in MODULES:
             result_or_our_error(module.read, path)
-            head = data[: formats.HEAD_BYTES]
+            head = data[:HEAD_BYTES]
             assert module.sniff(path, head) in (True, False)
         result_or_our_error(formats.read, path)
 
@@ -196,10 +198,10 @@ def test_period_parse_gives_a_span_or_our_error(code):
 
 
 @FAST
-@given(CODES, st.sampled_from(periods.FREQUENCIES))
-def test_period_fit_gives_a_span_or_our_error(code, frequency):
+@given(CODES, st.sampled_from(FREQUENCIES))
+def test_period_fit_gives_a_span_or_our_error(calendar, code, frequency):
     try:
-        start, end = periods.fit(code, frequency)
+        start, end = periods.fit(calendar, code, frequency)
     except PeriodError:
         return
     assert start <= end
@@ -208,31 +210,34 @@ def test_period_fit_gives_a_span_or_our_error(code, frequency):
 @settings(max_examples=300, deadline=None)
 @given(
     st.dates(min_value=date(1000, 1, 1), max_value=date(9999, 12, 24)),
-    st.sampled_from(periods.FREQUENCIES),
+    st.sampled_from(FREQUENCIES),
 )
-def test_every_period_round_trips_through_its_code_and_its_dates(day, frequency):
-    start, end = periods.span_of(frequency, day)
-    code = periods.code_of(frequency, start, end)
+def test_every_period_round_trips_through_its_code_and_its_dates(calendar, day, frequency):
+    start, end = span_of(calendar, frequency, day)
+    code = code_of(calendar, frequency, start, end)
 
-    assert periods.fit(code, frequency) == (start, end)
+    assert periods.fit(calendar, code, frequency) == (start, end)
     # An ISO date fits when it is the first or last day of its period (FRED's convention).
-    assert periods.fit(start.isoformat(), frequency) == (start, end)
-    assert periods.fit(end.isoformat(), frequency) == (start, end)
+    assert periods.fit(calendar, start.isoformat(), frequency) == (start, end)
+    assert periods.fit(calendar, end.isoformat(), frequency) == (start, end)
     if frequency in ("A", "S", "Q", "M", "W") and start < day < end:
         with pytest.raises(PeriodError):
-            periods.fit(day.isoformat(), frequency)
+            periods.fit(calendar, day.isoformat(), frequency)
 
 
-@pytest.mark.parametrize("frequency", ["A", "S", "Q", "M"])
-def test_periods_before_the_year_1000_round_trip(frequency):
-    start, end = periods.span_of(frequency, date(999, 1, 1))
-    assert periods.fit(periods.code_of(frequency, start, end), frequency) == (start, end)
+@pytest.mark.parametrize("frequency", ["A", "S", "Q", "M", "W"])
+def test_periods_before_the_year_1000_round_trip(calendar, frequency):
+    start, end = span_of(calendar, frequency, date(999, 1, 4))
+    assert periods.fit(calendar, code_of(calendar, frequency, start, end), frequency) == (
+        start,
+        end,
+    )
 
 
 @pytest.mark.parametrize(("code", "frequency"), [("9999-W52", "W"), ("9999-12-31", "W")])
-def test_the_last_week_of_9999_is_our_error(code, frequency):
-    with pytest.raises(PeriodError):
-        periods.fit(code, frequency)
+def test_the_last_week_of_9999_is_our_error(calendar, code, frequency):
+    with pytest.raises(PeriodError, match="runs past the last date tracker can store"):
+        periods.fit(calendar, code, frequency)
 
 
 # Random bytes and text ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tracker import paths
+from tracker import paths, vocab
 
 HEADERS = {
     "series.csv": [
@@ -37,10 +37,8 @@ HEADERS = {
 }
 #: The sourced facts the seed was built from (with their provenance in data/facts/README.md).
 FACTS = Path(__file__).resolve().parent.parent / "data" / "facts"
-UNIT_KINDS = {"level", "index", "rate", "growth_yoy", "growth_pop", "share"}
-FREQUENCIES = {"A", "S", "Q", "M", "W", "D", "irregular"}
-KINDS = {"actual", "forecast", "policy"}
-STATUSES = {"actual", "estimate", "provisional", "forecast"}
+#: The seed publishes values: no tombstones.
+STATUSES = set(vocab.STATUSES) - {"deleted"}
 PERIOD_FORMS = {
     "A": r"\d{4}",
     "M": r"\d{4}-(0[1-9]|1[0-2])(/(0[1-9]|1[0-2]))?",  # 2024-01/02: China's combined Jan-Feb
@@ -287,9 +285,9 @@ def test_series_catalogue_is_valid(series: pl.DataFrame) -> None:
     assert series["series_id"].is_unique().all()
     for row in series.iter_rows(named=True):
         sid = row["series_id"]
-        assert row["unit_kind"] in UNIT_KINDS, sid
-        assert row["frequency"] in FREQUENCIES, sid
-        assert row["kind"] in KINDS, sid
+        assert row["unit_kind"] in vocab.UNIT_KINDS, sid
+        assert row["frequency"] in vocab.FREQUENCIES, sid
+        assert row["kind"] in vocab.KINDS, sid
         assert re.fullmatch(r"[A-Z]{3}", row["geo"]), sid
         assert row["name"] and row["unit"] and row["source"] and row["description"], sid
         assert row["tags"] and all(re.fullmatch(r"[a-z0-9-]+", t) for t in row["tags"].split(";"))

@@ -8,7 +8,7 @@ import time
 import duckdb
 import pytest
 
-from tracker import sqlconsole
+from tracker import snapshots, sqlconsole
 from tracker.errors import QueryError
 
 REFUSED_BY_ALLOW_LIST = [
@@ -70,13 +70,9 @@ def test_selects_cannot_reach_files_or_network(seeded, sql):
 )
 def test_duckdb_itself_refuses_even_without_the_allow_list(seeded, sql, expected):
     """Defence in depth: the connection the console uses refuses these on its own."""
-    con = duckdb.connect(str(seeded), read_only=True, config=sqlconsole.SAFE_CONFIG)
-    try:
-        with pytest.raises(duckdb.Error) as caught:
-            con.execute(sql)
-        assert expected in str(caught.value)
-    finally:
-        con.close()
+    with snapshots.reader(seeded) as con, pytest.raises(duckdb.Error) as caught:
+        con.execute(sql)
+    assert expected in str(caught.value)
 
 
 def test_reads_work_and_rows_are_limited(seeded):

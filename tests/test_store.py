@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import define, release
 from tracker import db, paths
+from tracker.errors import StoreError
 
 
 def test_migrations_are_recorded_and_idempotent(store):
@@ -160,7 +161,7 @@ def test_float_noise_is_not_a_revision(con):
 def test_period_code_macro_agrees_with_the_parser(con, frequency, code):
     from tracker import periods
 
-    start, end = periods.fit(code, frequency)
+    start, end = periods.fit(con, code, frequency)
     result = con.execute("SELECT period_code(?, ?, ?)", [frequency, start, end]).fetchall()
     assert result == [(code,)]
 
@@ -206,3 +207,16 @@ def test_a_store_that_cannot_be_updated_is_served_with_a_warning(tmp_path):
     assert garbage.read_bytes() == b"not a database" * 100
     assert db.update_schema(tmp_path / "missing.duckdb") is None
     assert not (tmp_path / "missing.duckdb").exists()
+
+
+def test_the_memory_limit_is_bound_not_formatted_into_sql(store, monkeypatch):
+    monkeypatch.setenv("TRACKER_MEMORY_LIMIT", "1GB")
+    with db.writer(store) as con:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [("953.6 MiB",)]
+    monkeypatch.setenv("TRACKER_MEMORY_LIMIT", "1GB'; SET threads = 1; --")
+    with pytest.raises(StoreError) as caught, db.writer(store):
+        pass
+    assert caught.value.message == (
+        "error: TRACKER_MEMORY_LIMIT '1GB'; SET threads = 1; --' is not a memory size "
+        "(use e.g. 750MB or 4GB)"
+    )

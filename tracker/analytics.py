@@ -15,45 +15,7 @@ import polars as pl
 
 from tracker import db, periods, queries
 from tracker.errors import PeriodError, TrackerError, TransformError
-
-#: FRED's units transforms, in the order FRED lists them.
-TRANSFORM_CODES = ("lin", "chg", "ch1", "pch", "pc1", "pca", "cch", "cca", "log")
-#: What each code computes (x: value, x_prev: the period before, x_yago: a year before).
-TRANSFORM_NAMES = {
-    "lin": "levels (no transform)",
-    "chg": "change: x - x_prev",
-    "ch1": "change from a year ago: x - x_yago",
-    "pch": "percent change: (x / x_prev - 1) * 100",
-    "pc1": "percent change from a year ago: (x / x_yago - 1) * 100",
-    "pca": "compounded annual rate of change: ((x / x_prev) ^ n - 1) * 100",
-    "cch": "continuously compounded rate of change: (ln x - ln x_prev) * 100",
-    "cca": "continuously compounded annual rate of change: (ln x - ln x_prev) * 100 * n",
-    "log": "natural log: ln x",
-}
-#: Aggregation methods of `aggregated`.
-AGGREGATION_METHODS = ("avg", "sum", "eop")
-#: Frequencies `aggregated` can produce.
-AGGREGATION_TARGETS = ("S", "Q", "A")
-#: unit_kinds that are already a ratio: percent changes, logs and rebasing of them are refused.
-RATIO_KINDS = {"rate": "a rate", "growth_yoy": "a growth rate", "growth_pop": "a growth rate",
-               "share": "a share"}  # fmt: skip
-#: Codes refused for RATIO_KINDS, with what they are and the alternative offered.
-_REFUSED = {
-    "pch": ("pch is a percent change", "chg for the change in percentage points"),
-    "pc1": ("pc1 is a percent change", "ch1 for the change in percentage points"),
-    "pca": ("pca is an annualised percent change", "chg for the change in percentage points"),
-    "cch": (
-        "cch is a continuously compounded percent change",
-        "chg for the change in percentage points",
-    ),
-    "cca": (
-        "cca is a continuously compounded annual rate of change",
-        "chg for the change in percentage points",
-    ),
-    "log": ("log is a logarithm", "lin for the values as published"),
-    "rebase": ("rebasing is a ratio to a base period", "lin for the values as published"),
-}
-UNIT_KINDS = ("level", "index", "rate", "growth_yoy", "growth_pop", "share")
+from tracker.vocab import TRANSFORM_CODES, UNIT_KINDS
 
 Moment = date | datetime | str
 
@@ -63,16 +25,23 @@ class ChecksFailed(TrackerError):
 
 
 def allowed_transforms(
-    unit_kind: str, *, series_id: str | None = None, unit: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    unit_kind: str,
+    *,
+    series_id: str | None = None,
+    unit: str | None = None,
 ) -> dict[str, str | None]:
     """Which transforms apply to a series of ``unit_kind``: code -> None, or the reason it is refused.
 
-    The keys are `TRANSFORM_CODES` plus ``"rebase"`` (for `rebased`). The rule and the text are those
-    of the SQL macro ``transform_refusal`` (a test holds them equal): percent changes, logs and
-    rebasing of a rate, growth rate or share are refused; levels and indices allow everything.
+    The keys are `tracker.vocab.TRANSFORM_CODES` plus ``"rebase"`` (for `rebased`). The rule and
+    the text are the SQL macro ``transform_refusal``'s, asked for every code in one query:
+    percent changes, logs and rebasing of a rate, growth rate or share are refused; levels and
+    indices allow everything.
 
     Parameters
     ----------
+    con
+        A connection to a store (the macro).
     unit_kind
         The series' ``unit_kind``.
     series_id, unit
@@ -81,26 +50,27 @@ def allowed_transforms(
 
     Examples
     --------
-    >>> allowed_transforms("growth_yoy", series_id="CHN.EXPORTS.YOY", unit="% y/y")["pc1"]
+    >>> allowed_transforms(con, "growth_yoy", series_id="CHN.EXPORTS.YOY", unit="% y/y")["pc1"]  # doctest: +SKIP
     'pc1 is a percent change, but CHN.EXPORTS.YOY is already a growth rate (% y/y); use ch1 for the change in percentage points'
     """  # noqa: E501
     if unit_kind not in UNIT_KINDS:
         raise TransformError(
             f"unknown unit_kind '{unit_kind}' (use one of {', '.join(UNIT_KINDS)})"
         )
-    result: dict[str, str | None] = {}
-    for code in (*TRANSFORM_CODES, "rebase"):
-        refused = _REFUSED.get(code)
-        if unit_kind not in RATIO_KINDS or refused is None:
-            result[code] = None
-            continue
-        what, alternative = refused
-        unit_text = f" ({unit})" if unit else ""
-        result[code] = (
-            f"{what}, but {series_id or 'this series'} is already {RATIO_KINDS[unit_kind]}"
-            f"{unit_text}; use {alternative}"
-        )
-    return result
+    rows = con.execute(
+        """
+        SELECT c.code, transform_refusal(c.code, $series_id, $unit_kind, $unit)
+        FROM unnest($codes) WITH ORDINALITY AS c(code, position)
+        ORDER BY c.position
+        """,
+        {
+            "codes": [*TRANSFORM_CODES, "rebase"],
+            "series_id": series_id,
+            "unit_kind": unit_kind,
+            "unit": unit,
+        },
+    ).fetchall()
+    return dict(rows)
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pl.DataFrame:

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from tracker import analytics, db, formats, queries
+from tracker import analytics, queries, snapshots
 from tracker import append as appending
 from tracker import compact as compacting
-from tracker.formats import RawRelease
+from tracker.formats import Source
 
 
 class Store:
     """A tracker store on disk. Readers return Polars frames; every call opens the file briefly.
 
     Opening per call (≈30 ms) rather than holding a connection keeps the file free for other
-    processes: DuckDB allows one writer per file, and a held connection locks others out.
+    processes: DuckDB allows one writer per file, and a held connection locks others out. While
+    `tracker serve` runs on the store, reads go to its snapshot instead (`tracker.snapshots`).
 
     Examples
     --------
@@ -35,8 +38,8 @@ class Store:
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
 
-    def _read(self) -> duckdb.DuckDBPyConnection:
-        return db.connect(self.path, read_only=True)
+    def _read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return snapshots.reader(self.path)
 
     def latest(self, series_id: str | None = None) -> pl.DataFrame:
         """The newest version of every observation (or one series')."""
@@ -76,38 +79,68 @@ class Store:
 
     def append(
         self,
-        data: str | Path | pl.DataFrame,
+        data: appending.Release | bytes | list[appending.Release],
         *,
+        name: str | None = None,
         source: str | None = None,
         published: date | datetime | str | None = None,
         title: str | None = None,
         url: str | None = None,
         format: str | None = None,
         alfred_output: str | None = None,
+        mapping: Mapping[str, str] | str | Path | None = None,
         dry_run: bool = False,
     ) -> list[appending.AppendResult]:
-        """Append a release file (any known format) or a frame of ``series_id, period, value``.
+        """Append release files (any known format) or frames of ``series_id, period, value``.
 
-        ``alfred_output`` (``"all"`` or ``"changes"``) says which ALFRED download a vintage-wide
-        file is when its README does not (``tracker append --alfred-output``).
-        Raises `tracker.errors.ValidationError` on bad rows; nothing is written then.
+        Everything given is appended in one transaction, as by ``tracker append``.
+
+        Parameters
+        ----------
+        data
+            A path, the file's bytes (with ``name``), a binary file object, a
+            `tracker.formats.Source`, a Polars frame, or a list of them.
+        name
+            The file name of ``data`` given as bytes, used in messages (``may.csv:3: …``) and
+            recorded on the release.
+        source, published, title, url
+            Release metadata, as ``--source`` etc.: they override what the file says.
+        format
+            A format name instead of sniffing the content (``tracker append --format``).
+        alfred_output
+            ``"all"`` or ``"changes"``: which ALFRED download a vintage-wide file is when its
+            README does not say (``tracker append --alfred-output``).
+        mapping
+            Series ids to rename, ``{"RATE": "USA.YIELD.10Y"}`` (``--map``), or a mapping file,
+            CSV ``from,to`` or TOML (``--mapping``).
+        dry_run
+            Compute the diff (``AppendResult.changes``) but write nothing.
+
+        Raises
+        ------
+        tracker.errors.ValidationError
+            Bad rows, one line per problem; nothing is written then.
         """
+        if isinstance(data, bytes | bytearray):
+            if not name:
+                raise TypeError("give name= with bytes: the file name messages use")
+            data = Source(name, data=bytes(data))
+        if isinstance(mapping, str | Path):
+            from tracker.formats.mapping import load_mapping
+
+            mapping = load_mapping(Path(mapping))
         meta = appending.ReleaseMeta(
             source=source, published=appending.parse_published(published), title=title, url=url
         )
-        if isinstance(data, pl.DataFrame):
-            frame = data
-            if "line" not in frame.columns:
-                frame = frame.with_row_index("line", offset=1)
-            raws = [(RawRelease(frame=formats.conform(frame), format="frame"), "frame")]
-        else:
-            path = Path(data)
-            raws = [
-                (raw, path.name)
-                for raw in formats.read(path, format=format, alfred_output=alfred_output)
-            ]
-        with appending.open_for_append(self.path) as con:
-            return appending.append_releases(con, raws, meta, dry_run=dry_run)
+        return appending.append(
+            self.path,
+            data,
+            meta=meta,
+            mapping=mapping,
+            format=format,
+            alfred_output=alfred_output,
+            dry_run=dry_run,
+        )
 
     def compact(self, *, dry_run: bool = False) -> compacting.CompactResult:
         """Rewrite the observations in (series_id, period, release_id) order (one transaction).

@@ -1,4 +1,11 @@
-"""Validate -> diff -> one transaction: how a release gets into the store.
+"""Read -> validate -> diff -> one transaction: how a release gets into the store.
+
+`append` is the one way releases come in from outside: ``tracker append``, `tracker.Store.append`
+and the dashboard's upload all call it with what they were given (paths, bytes with a name,
+file objects, frames), and it reads every source (sniffing its format), applies a series-id
+mapping, opens the store's writer and appends everything in one transaction. Below it,
+`append_releases` validates, diffs and writes releases already read, on an open connection; the
+seed loader and ``tracker pull`` call it directly because they hold the connection themselves.
 
 A release adds rows; nothing is updated in place. Only what a release adds or changes is stored
 (like ALFRED, which skips unchanged values); the counts of unchanged rows stay on the release.
@@ -8,7 +15,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -16,14 +23,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tracker import db, periods, state
+from tracker import db, formats, periods, snapshots, state
 from tracker.errors import ReleaseError, SeriesError, ValidationError, line_of, problem
-from tracker.formats import RawRelease, conform
-
-STATUSES = ("actual", "estimate", "provisional", "forecast", "deleted")
-UNIT_KINDS = ("level", "index", "rate", "growth_yoy", "growth_pop", "share")
-KINDS = ("actual", "forecast", "policy")
-MAX_PROBLEMS = 50
+from tracker.formats import RawRelease, Source, SourceLike, conform
+from tracker.vocab import FREQUENCIES, FREQUENCY_NAMES, KINDS, MAX_PROBLEMS, STATUSES, UNIT_KINDS
 
 Progress = Callable[[str, float], None]
 
@@ -174,7 +177,7 @@ def _series_to_register(
         }
         rows.append(row)
         guessed = [k for k in ("unit", "unit_kind") if not meta.get(k)]
-        note = f"registered new series {series_id} ({periods.FREQUENCY_NAMES[frequency]})"
+        note = f"registered new series {series_id} ({FREQUENCY_NAMES[frequency]})"
         if guessed:
             note += (
                 f"; the file does not give its {' or '.join(guessed)} "
@@ -197,9 +200,7 @@ def _registered_note(rows: list[dict]) -> str:
     by_frequency: dict[str, int] = {}
     for row in rows:
         by_frequency[row["frequency"]] = by_frequency.get(row["frequency"], 0) + 1
-    counts = ", ".join(
-        f"{n:,} {periods.FREQUENCY_NAMES[f]}" for f, n in sorted(by_frequency.items())
-    )
+    counts = ", ".join(f"{n:,} {FREQUENCY_NAMES[f]}" for f, n in sorted(by_frequency.items()))
     shown = ", ".join(row["series_id"] for row in rows[:5])
     return (
         f"registered {len(rows):,} new series ({counts}): {shown} and {len(rows) - 5:,} more "
@@ -300,7 +301,7 @@ def validate_catalogue(
         ]  # fmt: skip
     allowed = {
         "unit_kind": UNIT_KINDS,
-        "frequency": periods.FREQUENCIES,
+        "frequency": FREQUENCIES,
         "kind": KINDS,
     }
     for i, row in enumerate(catalogue.iter_rows(named=True), start=2):
@@ -322,31 +323,17 @@ def validate_catalogue(
 
 
 def _fit_periods(
-    frame: pl.DataFrame, frequencies: dict[str, str], file_name: str, report: Reporter
+    con: duckdb.DuckDBPyConnection,
+    frame: pl.DataFrame,
+    frequencies: dict[str, str],
+    file_name: str,
+    report: Reporter,
 ) -> tuple[pl.DataFrame, list[str]]:
     """Add ``period`` (DATE start) and ``period_end`` checked against each series' frequency."""
     frame = frame.with_columns(
         pl.col("series_id").replace_strict(frequencies, default=None).alias("frequency")
     )
-    pairs = frame.select(pl.col("period").alias("code"), "frequency").unique()
-    starts: list[date | None] = []
-    ends: list[date | None] = []
-    errors: list[str | None] = []
-    for code, frequency in pairs.iter_rows():
-        try:
-            start, end = periods.fit(code, frequency)
-            starts.append(start)
-            ends.append(end)
-            errors.append(None)
-        except periods.PeriodError as exc:
-            starts.append(None)
-            ends.append(None)
-            errors.append(exc.message)
-    table = pairs.with_columns(
-        pl.Series("start", starts, dtype=pl.Date),
-        pl.Series("end", ends, dtype=pl.Date),
-        pl.Series("error", errors, dtype=pl.String),
-    )
+    table = periods.fit_all(con, frame.select(pl.col("period").alias("code"), "frequency").unique())
     # Join only the key columns and add the result: a join of the whole frame would copy it.
     fitted = (
         frame.select(pl.col("period").alias("code"), "frequency")
@@ -369,9 +356,13 @@ def _fit_periods(
 
 
 def validate(
-    raw: RawRelease, series: pl.DataFrame, file_name: str
+    con: duckdb.DuckDBPyConnection, raw: RawRelease, series: pl.DataFrame, file_name: str
 ) -> tuple[pl.DataFrame, list[str]]:
-    """Check every row; return the canonical frame and one problem line per bad cell."""
+    """Check every row; return the canonical frame and one problem line per bad cell.
+
+    ``con`` is the store the release goes into: its catalogue gave ``series``, and its calendar
+    macros check the periods (`tracker.periods.fit_all`).
+    """
     frame = conform(raw.frame)
     report = _reporter(raw, file_name)
     problems: list[str] = []
@@ -409,7 +400,7 @@ def validate(
     )
 
     # Periods against each series' frequency.
-    frame, period_problems = _fit_periods(frame, frequencies, file_name, report)
+    frame, period_problems = _fit_periods(con, frame, frequencies, file_name, report)
     problems.extend(period_problems)
 
     # Duplicate (series, period) within the file. Sorted, a duplicate is a row equal to the
@@ -716,7 +707,7 @@ def _append_one(
 
     # Rows: report every problem of the file at once, in line order.
     known = raw.frame.filter(pl.col("series_id").is_in(series["series_id"].implode()))
-    frame, row_problems = validate(replace(raw, frame=known), series, file_name)
+    frame, row_problems = validate(con, replace(raw, frame=known), series, file_name)
     problems.extend(row_problems)
     if problems:
         problems.sort(key=line_of)
@@ -775,6 +766,106 @@ def _append_one(
     return result
 
 
-def open_for_append(path: str | Path | None):
-    """A read-write connection with the schema up to date (see `tracker.db.writer`)."""
-    return db.writer(path)
+# The entry point ------------------------------------------------------------------------------
+
+#: What `append` takes: a release file (a path, a binary file object, or bytes with a name as a
+#: `tracker.formats.Source`), or a frame of ``series_id, period, value`` (+ ``status``, ``note``).
+Release = SourceLike | pl.DataFrame
+
+
+def append(
+    store: str | Path | None,
+    sources: Release | list[Release] | tuple[Release, ...],
+    *,
+    meta: ReleaseMeta | None = None,
+    mapping: Mapping[str, str] | None = None,
+    format: str | None = None,
+    alfred_output: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    progress_rows: int = 0,
+) -> list[AppendResult]:
+    """Append release files to a store: read, map, validate, diff and write, in one transaction.
+
+    Every source is read (its format sniffed unless ``format`` names one) before the store is
+    opened for writing, so a file that cannot be read never takes the write lock. The releases
+    of all sources then go in through one writer (`tracker.snapshots.writer`: a running
+    dashboard gets a snapshot of the result) and one transaction: a failure anywhere leaves the
+    store as it was.
+
+    Parameters
+    ----------
+    store
+        The store; defaults to ``$TRACKER_DB`` or `tracker.paths.DEFAULT_DB`.
+    sources
+        One release file or frame, or several, appended in order: a path, a binary file
+        object, a `tracker.formats.Source` (``Source("may.csv", data=content)`` for bytes), or a
+        Polars frame of canonical rows.
+    meta
+        What the user says about the releases (source, published date, title, URL); it
+        overrides what the files say.
+    mapping
+        Series ids to rename, from-id -> to-id (`tracker.formats.mapping.apply_mapping`): one
+        mapping for all sources; an id it names must be in at least one of them.
+    format
+        A format name (``tracker append --format``) instead of sniffing each file's content.
+    alfred_output
+        Which ALFRED download a vintage-wide file is (``"all"`` or ``"changes"``) when the file
+        does not say it.
+    dry_run
+        Compute and return the diff (with the changed rows) but write nothing.
+    progress
+        Called with ``(step, fraction_done)`` as the work advances, when the releases hold more
+        than ``progress_rows`` rows.
+
+    Returns
+    -------
+    list[AppendResult]
+        One per release, in order (a file may hold several: ALFRED, DBnomics).
+
+    Raises
+    ------
+    tracker.errors.TrackerError
+        A file that cannot be read (`FormatError`), bad rows (`ValidationError`, one line per
+        problem), missing release metadata, a release older than one the store holds for the
+        same series (`ReleaseError`), a busy store (`StoreError`); nothing is written then.
+    """
+    # Read every source before the write lock is taken.
+    releases = read_releases(sources, format=format, alfred_output=alfred_output, mapping=mapping)
+    rows = sum(raw.frame.height for raw, _ in releases)
+    say = progress if progress is not None and rows > progress_rows else None
+    # Validate, diff and write.
+    with snapshots.writer(store) as con:
+        return append_releases(con, releases, meta, dry_run=dry_run, progress=say)
+
+
+def read_releases(
+    sources: Release | list[Release] | tuple[Release, ...],
+    *,
+    format: str | None = None,
+    alfred_output: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> list[tuple[RawRelease, str]]:
+    """The releases the sources hold, mapped, as ``(raw_release, file_name)`` pairs in order
+    (what `append_releases` takes). Arguments as for `append`."""
+    items = list(sources) if isinstance(sources, list | tuple) else [sources]
+    names: list[str] = []
+    releases: list[tuple[RawRelease, str]] = []
+    for item in items:
+        if isinstance(item, pl.DataFrame):
+            frame = item if "line" in item.columns else item.with_row_index("line", offset=1)
+            names.append("frame")
+            releases.append((RawRelease(frame=conform(frame), format="frame"), "frame"))
+            continue
+        source = Source.of(item)
+        names.append(source.name)
+        read = formats.read(source, format=format, alfred_output=alfred_output)
+        releases.extend((raw, source.name) for raw in read)
+    if mapping:
+        from tracker.formats.mapping import apply_mapping
+
+        # One mapping for all sources: an id must appear in at least one of them.
+        where = names[0] if len(names) == 1 else "the files"
+        mapped = apply_mapping([raw for raw, _ in releases], dict(mapping), file=where)
+        releases = [(raw, name) for raw, (_, name) in zip(mapped, releases, strict=True)]
+    return releases

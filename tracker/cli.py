@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.errors import TrackerError, TransformError
+from tracker.vocab import (
+    AGGREGATION_METHODS,
+    AGGREGATION_TARGETS,
+    ALFRED_OUTPUTS,
+    FREQUENCIES,
+    KINDS,
+    UNIT_KINDS,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -248,11 +257,11 @@ def init(db_path: Path | None, no_seed: bool) -> None:
         tracker init
         tracker init --db /tmp/scratch.duckdb --no-seed
     """
-    from tracker import db
+    from tracker import db, snapshots
     from tracker.seed import load_seed
 
     target = db.resolve(db_path)
-    with db.writer(target, migrate_first=False) as con:
+    with snapshots.writer(target, migrate_first=False) as con:
         applied, refreshed = db.ensure_schema(con)
         done = "views and kept state rebuilt" if refreshed else "views up to date"
         msg = f"store {target}: {len(applied)} migration(s) applied, {done}"
@@ -266,10 +275,8 @@ def init(db_path: Path | None, no_seed: bool) -> None:
     )
 
 
-def _progress_for(rows: int):
-    """A rich progress bar for big releases; a no-op for small ones."""
-    if rows <= PROGRESS_ROWS or not err.is_terminal:
-        return None, None
+def _bar() -> tuple[Any, Callable[[str, float], None]]:
+    """A rich progress bar on stderr, and the function that moves it."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console: Any = err  # a Console once used: LazyConsole forwards every attribute to it
@@ -282,6 +289,41 @@ def _progress_for(rows: int):
         bar.update(task, description=step, completed=fraction)
 
     return bar, update
+
+
+def _progress_for(rows: int):
+    """A rich progress bar for big tables; a no-op for small ones."""
+    if rows <= PROGRESS_ROWS or not err.is_terminal:
+        return None, None
+    return _bar()
+
+
+def _append_progress() -> AbstractContextManager[Callable[[str, float], None] | None]:
+    """The progress callback of `tracker append` for the block: a bar on a terminal, else none."""
+    return _LazyProgress() if err.is_terminal else nullcontext(None)
+
+
+class _LazyProgress:
+    """A progress bar that appears on its first update and goes at the end of the block:
+    `tracker.append.append` updates it only for releases of more than `PROGRESS_ROWS` rows,
+    which it knows once it has read the files."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._update: Callable[[str, float], None] | None = None
+
+    def __call__(self, step: str, fraction: float) -> None:
+        if self._update is None:
+            self._bar, self._update = _bar()
+            self._bar.start()
+        self._update(step, fraction)
+
+    def __enter__(self) -> _LazyProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 @cli.command()
@@ -307,7 +349,7 @@ def _progress_for(rows: int):
 )
 @click.option(
     "--alfred-output",
-    type=click.Choice(["all", "changes"]),
+    type=click.Choice(ALFRED_OUTPUTS),
     default=None,
     help="Which ALFRED download a vintage-wide file is, when its README does not say: 'all' "
     "(All Observations: a '.' after a value is a withdrawal) or 'changes' (New and Revised "
@@ -342,34 +384,22 @@ def append(
         tracker append GDP_vintages.csv --alfred-output all
     """
     from tracker import append as appending
-    from tracker import formats
 
     meta = appending.ReleaseMeta(
         source=source, published=appending.parse_published(published), title=title, url=url
     )
-    mapping = _mapping(mappings, mapping_file)
-    raws: list[tuple[formats.RawRelease, str]] = []
-    for path in files:
-        raws.extend(
-            (raw, path.name) for raw in formats.read(path, format=fmt, alfred_output=alfred_output)
+    with _append_progress() as progress:
+        results = appending.append(
+            db_path,
+            list(files),
+            meta=meta,
+            mapping=_mapping(mappings, mapping_file),
+            format=fmt,
+            alfred_output=alfred_output,
+            dry_run=dry_run,
+            progress=progress,
+            progress_rows=PROGRESS_ROWS,
         )
-    if mapping:
-        from tracker.formats.mapping import apply_mapping
-
-        # One mapping for the whole command: an id must appear in at least one of the files.
-        where = files[0].name if len(files) == 1 else "the files"
-        mapped = apply_mapping([raw for raw, _ in raws], mapping, file=where)
-        raws = [(raw, name) for raw, (_, name) in zip(mapped, raws, strict=True)]
-    rows = sum(raw.frame.height for raw, _ in raws)
-    bar, update = _progress_for(rows)
-    with appending.open_for_append(db_path) as con:
-        if bar is None:
-            results = appending.append_releases(con, raws, meta, dry_run=dry_run)
-        else:
-            with bar:
-                results = appending.append_releases(
-                    con, raws, meta, dry_run=dry_run, progress=update
-                )
     for result in results:
         for note in result.notes:
             err.print(f"note: {note}", markup=False)
@@ -407,17 +437,17 @@ def _mapping(pairs: tuple[str, ...], mapping_file: Path | None) -> dict[str, str
 @click.option("--unit", help="Display unit, e.g. '% y/y' or 'USD mn'.")
 @click.option(
     "--unit-kind",
-    type=click.Choice(["level", "index", "rate", "growth_yoy", "growth_pop", "share"]),
+    type=click.Choice(UNIT_KINDS),
     help="What the numbers are; decides which transforms make sense.",
 )
 @click.option(
-    "--frequency", type=click.Choice(["A", "S", "Q", "M", "W", "D", "irregular"]),
+    "--frequency", type=click.Choice(FREQUENCIES),
     help="Periodicity of the observations.",
 )  # fmt: skip
 @click.option("--geo", help="ISO 3166 alpha-3 code, or WLD.")
 @click.option("--source", help="Publisher, e.g. 'OECD'.")
 @click.option(
-    "--kind", type=click.Choice(["actual", "forecast", "policy"]), default=None,
+    "--kind", type=click.Choice(KINDS), default=None,
     help="actual (default); forecast: periods are target periods; policy: levels in force.",
 )  # fmt: skip
 @click.option("--description", help="One or two sentences on what the series measures.")
@@ -443,6 +473,7 @@ def define(
     import polars as pl
 
     from tracker import append as appending
+    from tracker import snapshots
     from tracker.seed import read_catalogue
 
     if from_csv is not None:
@@ -464,7 +495,7 @@ def define(
         if tags is not None:
             row["tags"] = [t.strip() for t in tags.split(",") if t.strip()]
         catalogue = pl.DataFrame([row])
-    with appending.open_for_append(db_path) as con:
+    with snapshots.writer(db_path) as con:
         added, updated = appending.upsert_series(con, catalogue, replace=replace)
     skipped = len(catalogue) - len(added) - len(updated)
     out.print(f"{len(added)} series added, {len(updated)} updated", markup=False)
@@ -592,9 +623,9 @@ def series_cmd(text: str | None, db_path: Path | None, fmt: str, output: Path | 
     """
     import polars as pl
 
-    from tracker import db, queries
+    from tracker import queries, snapshots
 
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         frame = queries.summary(con, text)
         if fmt == "table":
             codes = queries.period_codes(con, frame.select("series_id", "frequency", "last_period"))
@@ -631,12 +662,12 @@ def series_cmd(text: str | None, db_path: Path | None, fmt: str, output: Path | 
 @click.option(
     "--to",
     "to_frequency",
-    type=click.Choice(["S", "Q", "A"], case_sensitive=False),
+    type=click.Choice(AGGREGATION_TARGETS, case_sensitive=False),
     help="Aggregate to this frequency first; a period missing a sub-period is left empty.",
 )
 @click.option(
     "--agg",
-    type=click.Choice(["avg", "sum", "eop"], case_sensitive=False),
+    type=click.Choice(AGGREGATION_METHODS, case_sensitive=False),
     default=None,
     help="How --to aggregates: avg (default), sum or eop (end of period).",
 )
@@ -675,7 +706,7 @@ def show(
     """
     import polars as pl
 
-    from tracker import analytics, db, queries
+    from tracker import analytics, queries, snapshots
 
     derived = transform is not None or rebase is not None or to_frequency is not None
     if show_vintages and derived:
@@ -688,7 +719,7 @@ def show(
         raise click.UsageError("--revised-only goes with --vintages")
     frequency = to_frequency.upper() if to_frequency else None
     method = (agg or "avg").lower()
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         meta = queries.require_series(con, series_id)
         unit = meta["unit"]
         try:
@@ -805,9 +836,9 @@ def trends_cmd(
         tracker trends --headlines
         tracker trends --as-of 2025-06-10 --format csv -o trends.csv
     """
-    from tracker import analytics, db
+    from tracker import analytics, snapshots
 
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         frame = analytics.trends(con, as_of=as_of)
     if headlines:
         for line in frame["headline"]:
@@ -843,9 +874,9 @@ def check_cmd(db_path: Path | None, fmt: str) -> None:
         tracker check
         tracker check --db /tmp/scratch.duckdb --format csv
     """
-    from tracker import analytics, db
+    from tracker import analytics, snapshots
 
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         results = analytics.run_checks(con)
     failed = {name: frame for name, frame in results.items() if frame.height}
     for name, frame in failed.items():
@@ -873,9 +904,9 @@ def releases(db_path: Path | None, limit: int | None, fmt: str, output: Path | N
     """
     import polars as pl
 
-    from tracker import db, queries
+    from tracker import queries, snapshots
 
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         frame = queries.releases(con, limit=limit)
     if fmt == "table":
         frame = frame.select(
@@ -930,9 +961,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _bring_schema_up_to_date(target: Path) -> None:
-    from tracker import db
+    from tracker import db, snapshots
 
-    warning = db.update_schema(target)
+    warning = db.update_schema(target, on_commit=[snapshots.publish])
     if warning:
         err.print(warning, markup=False)
 
@@ -1112,8 +1143,6 @@ def pull_cmd(series: tuple[str, ...], db_path: Path | None, due: bool, dry_run: 
         tracker pull GDP --dry-run
         tracker pull --due          # from cron or a systemd timer
     """
-    from contextlib import nullcontext
-
     from tracker import pull as pulling
 
     bar = None
@@ -1183,10 +1212,10 @@ def retract_cmd(release_id: int, reason: str, db_path: Path | None) -> None:
     Example:
         tracker retract 41 --reason "wrong file: June figures appended as July"
     """
-    from tracker import db
+    from tracker import db, snapshots
     from tracker.retract import retract
 
-    with db.writer(db_path) as con, db.transaction(con):
+    with snapshots.writer(db_path) as con, db.transaction(con):
         done = retract(con, release_id, reason=reason)
     err.print(done.summary(), markup=False)
 
@@ -1240,10 +1269,10 @@ def calendar_cmd(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from tracker import calendar, db
+    from tracker import calendar, snapshots
 
     day = _day(today, "--today") or date.today()
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         frame = calendar.upcoming(con, today=day, days=days, everything=everything)
     if frame.is_empty():
         err.print(f"nothing overdue and nothing expected by {day + timedelta(days=days)}")
@@ -1267,9 +1296,9 @@ def calendar_import(file: Path, db_path: Path | None, source: str | None) -> Non
         tracker calendar import releases-2026.csv
         tracker calendar import nbs.csv --source "NBS release calendar"
     """
-    from tracker import calendar, db
+    from tracker import calendar, db, snapshots
 
-    with db.writer(db_path) as con, db.transaction(con):
+    with snapshots.writer(db_path) as con, db.transaction(con):
         added = calendar.import_file(con, file, source=source)
     err.print(f"{file.name}: {added} release date(s) imported", markup=False)
 
@@ -1299,9 +1328,9 @@ def watch_cmd(ctx: click.Context, db_path: Path | None) -> None:
 @fail_on_tracker_errors
 def watch_add(series_ids: tuple[str, ...], db_path: Path | None) -> None:
     """Add series to the end of the watchlist."""
-    from tracker import db, watchlist
+    from tracker import db, snapshots, watchlist
 
-    with db.writer(db_path) as con, db.transaction(con):
+    with snapshots.writer(db_path) as con, db.transaction(con):
         added = watchlist.add(con, list(series_ids))
     kept = len(series_ids) - len(added)
     note = f" ({kept} already watched)" if kept else ""
@@ -1314,9 +1343,9 @@ def watch_add(series_ids: tuple[str, ...], db_path: Path | None) -> None:
 @fail_on_tracker_errors
 def watch_remove(series_ids: tuple[str, ...], db_path: Path | None) -> None:
     """Take series off the watchlist (their data stays)."""
-    from tracker import db, watchlist
+    from tracker import db, snapshots, watchlist
 
-    with db.writer(db_path) as con, db.transaction(con):
+    with snapshots.writer(db_path) as con, db.transaction(con):
         gone = watchlist.remove(con, list(series_ids))
     err.print(f"stopped watching {len(gone)} series", markup=False)
 
@@ -1326,9 +1355,9 @@ def watch_remove(series_ids: tuple[str, ...], db_path: Path | None) -> None:
 @fail_on_tracker_errors
 def watch_list(db_path: Path | None) -> None:
     """The watched series, in card order."""
-    from tracker import db, watchlist
+    from tracker import snapshots, watchlist
 
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         ids = watchlist.listed(con)
     if not ids:
         err.print("the watchlist is empty: the Overview shows the newest releases", markup=False)
@@ -1358,9 +1387,9 @@ def events_cmd() -> None:
 @fail_on_tracker_errors
 def events_list(db_path: Path | None, series_id: str | None, fmt: str, output: Path | None) -> None:
     """Events oldest first, with their ids."""
-    from tracker import db, events
+    from tracker import events, snapshots
 
-    with db.connect(db_path, read_only=True) as con:
+    with snapshots.reader(db_path) as con:
         frame = events.listing(con, series_id)
     emit(frame, fmt, output)
 
@@ -1386,11 +1415,11 @@ def events_add(
     series: str | None,
 ) -> None:
     """Add an event."""
-    from tracker import db, events
+    from tracker import db, events, snapshots
 
     start = _day(starts_on, "--starts-on")
     assert start is not None
-    with db.writer(db_path) as con, db.transaction(con):
+    with snapshots.writer(db_path) as con, db.transaction(con):
         event_id = events.add(
             con,
             starts_on=start,
@@ -1411,9 +1440,9 @@ def events_add(
 @fail_on_tracker_errors
 def events_remove(event_id: int, db_path: Path | None) -> None:
     """Remove an event by its id (`tracker events list` shows them)."""
-    from tracker import db, events
+    from tracker import db, events, snapshots
 
-    with db.writer(db_path) as con, db.transaction(con):
+    with snapshots.writer(db_path) as con, db.transaction(con):
         title = events.remove(con, event_id)
     err.print(f"event {event_id} removed: {title}", markup=False)
 

@@ -6,8 +6,9 @@ row groups by their min/max (zone maps), so a one-series question reads a row gr
 instead of one or two: on the 10-million-row benchmark store, one series via `latest` took 2–5
 times as long in append order as in key order (docs/benchmarks.md, "Physical order").
 
-Compaction rewrites every row in key order, in one transaction, through `tracker.db.writer` like
-every other writer (so a running `tracker serve` gets a new snapshot), then checkpoints the file.
+Compaction rewrites every row in key order, in one transaction, through `tracker.snapshots.writer`
+like every other writer (so a running `tracker serve` gets a new snapshot), then checkpoints the
+file.
 The rows are not changed: same columns, same values, same release ids, only their place in the
 file. A failure at any point (an error, a kill, a full disk) leaves the store as it was.
 
@@ -28,7 +29,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tracker import db, state
+from tracker import db, snapshots, state
 from tracker.errors import StoreError
 
 #: The physical order compaction produces, which the views' one-series filters benefit from.
@@ -149,7 +150,9 @@ def check(path: str | Path | None = None) -> CompactResult:
     """How much of ``observations`` is in key order, on a read-only connection; changes nothing.
 
     The result says ``in_order`` when a compaction has nothing to do, else how many rows from
-    the start are in order (after a compaction and later appends: the compacted part).
+    the start are in order (after a compaction and later appends: the compacted part). It
+    inspects the store file itself, not a server's snapshot: the question is where the rows of
+    that file lie.
     """
     target = db.resolve(path)
     with db.connect(target, read_only=True) as con:
@@ -252,7 +255,7 @@ def compact(
         say("done", 1.0)
         return checked
 
-    with db.writer(target) as con:
+    with snapshots.writer(target) as con:
         # Checked again under the lock: another writer may have appended (or compacted) since.
         # An unordered table is found out in the first batch, so this costs next to nothing.
         result = _check(con, target)

@@ -1,4 +1,10 @@
-"""Connections, migrations and views: the only module that reads ``sql/``."""
+"""Connections, migrations and views: the only module that reads ``sql/``.
+
+It knows nothing of who else reads the store: a writer runs the commit hooks its caller gives
+it (`writer`), which is how the serving layer (`tracker.snapshots`) publishes snapshots for
+running dashboards, and `reader` is the plain short-lived read-only connection that
+`tracker.snapshots.reader` falls back on when no server runs.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -311,17 +317,18 @@ def reader(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection
         con.close()
 
 
-def update_schema(path: str | Path) -> str | None:
+def update_schema(path: str | Path, *, on_commit: Sequence[CommitHook] = ()) -> str | None:
     """Migrate an existing store and refresh its views if they come from an older tracker (a
     no-op when they are current), so a dashboard never meets an outdated macro.
 
     Returns a warning line instead of raising when the store cannot be written (read-only file,
-    another writer for more than 10 s): the dashboard then serves it as it is.
+    another writer for more than 10 s): the dashboard then serves it as it is. ``on_commit`` as
+    for `writer`.
     """
     if not Path(path).exists():
         return None
     try:
-        with writer(path):
+        with writer(path, on_commit=on_commit):
             pass
     except StoreError as exc:
         return (
@@ -334,18 +341,25 @@ def update_schema(path: str | Path) -> str | None:
 #: DuckDB's memory limit for writers (appends, compaction); ``$TRACKER_MEMORY_LIMIT`` overrides.
 WRITE_MEMORY_LIMIT = "750MB"
 
+#: Called by `writer` with its connection and the store's path after the work is done, while
+#: the write lock is still held (e.g. `tracker.snapshots.publish`).
+CommitHook = Callable[[duckdb.DuckDBPyConnection, Path], object]
+
 
 @contextmanager
 def writer(
-    path: str | Path | None = None, *, migrate_first: bool = True
+    path: str | Path | None = None,
+    *,
+    migrate_first: bool = True,
+    on_commit: Sequence[CommitHook] = (),
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection with the schema up to date, for one unit of work.
 
-    On a clean exit, while the write lock is still held, a snapshot is published for running
-    dashboards (`tracker.snapshots`); then the file is released for other processes.
+    On a clean exit, while the write lock is still held, each hook of ``on_commit`` is called
+    with the connection and the store's path; then the file is released for other processes.
+    Nothing is called when the block raises. The writers of the CLI, the API and the dashboard
+    come from `tracker.snapshots.writer`, which adds the hook that publishes a snapshot.
     """
-    from tracker import snapshots
-
     db_path = resolve(path)
     con = connect(db_path)
     try:
@@ -353,7 +367,7 @@ def writer(
         # append then stays near 2 GB in all (Polars holds the release too).
         limit = os.environ.get("TRACKER_MEMORY_LIMIT", WRITE_MEMORY_LIMIT)
         try:
-            con.execute(f"SET memory_limit = '{limit}'")
+            con.execute("SET memory_limit = ?", [limit])
         except duckdb.Error as exc:
             raise StoreError(
                 f"error: TRACKER_MEMORY_LIMIT '{limit}' is not a memory size "
@@ -362,6 +376,7 @@ def writer(
         if migrate_first:
             ensure_schema(con)
         yield con
-        snapshots.publish(con, db_path)
+        for hook in on_commit:
+            hook(con, db_path)
     finally:
         con.close()

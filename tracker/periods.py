@@ -1,4 +1,4 @@
-"""Period codes <-> (start, end) dates, checked against a series' frequency.
+"""Reading period codes, and checking them against a series' frequency.
 
 Accepted codes (ISO 8601 and SDMX):
 
@@ -20,6 +20,16 @@ that frequency (FRED dates monthly data by the first of the month).
 Monthly series may carry a span of consecutive months, ``2024-01/02`` or ``2024-01/2024-02``:
 China customs publishes January and February as one figure, and the store keeps it as one
 observation from 2024-01-01 to 2024-02-29 rather than inventing two monthly values.
+
+Who owns which rule. Python owns the *grammar of codes*: `parse` reads what a user or a file
+wrote and names the span the code denotes, with an error that quotes the code and says what to
+write instead; SQL never reads codes. SQL owns the *calendar of stored periods*, which every
+view and any DuckDB client needs: the period of a frequency that contains a day
+(``period_floor``, ``period_last_day``), period numbers (``period_index``), periods per year
+(``periods_per_year``) and the code a stored period is written as (``period_code``). `fit` and
+`fit_all`, which check codes against a frequency while a release is validated, read the codes
+here and ask those macros, on the connection the release is appended through, for the period
+an ISO date falls in and for the code to suggest; they keep no calendar of their own.
 """
 
 from __future__ import annotations
@@ -27,21 +37,14 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from tracker.errors import PeriodError
+from tracker.vocab import FREQUENCY_NAMES
 
-FREQUENCIES = ("A", "S", "Q", "M", "W", "D", "irregular")
-FREQUENCY_NAMES = {
-    "A": "annual",
-    "S": "half-yearly",
-    "Q": "quarterly",
-    "M": "monthly",
-    "W": "weekly",
-    "D": "daily",
-    "irregular": "irregular",
-}
-#: Periods per year, for "change from a year ago" (FRED's ch1/pc1).
-PERIODS_PER_YEAR = {"A": 1, "S": 2, "Q": 4, "M": 12, "W": 52, "D": 365}
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl
 
 _YEAR = r"(?P<y>\d{4})"
 # re.ASCII: \d would otherwise accept other scripts' digits (٢٠٢٥ for 2025).
@@ -61,29 +64,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(rf"^{_YEAR}-(?P<m>\d{{2}})-(?P<d>\d{{2}})(?:[T ]00:00(?::00)?)?$", re.ASCII),
     ),
 ]
+_PAST_THE_END = "runs past the last date tracker can store (9999-12-31)"
 
 
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def span_of(frequency: str, day: date) -> tuple[date, date]:
-    """The period of ``frequency`` that contains ``day``."""
-    y, m = day.year, day.month
-    if frequency == "A":
-        return date(y, 1, 1), date(y, 12, 31)
-    if frequency == "S":
-        first = 1 if m <= 6 else 7
-        return date(y, first, 1), _month_end(y, first + 5)
-    if frequency == "Q":
-        first = 3 * ((m - 1) // 3) + 1
-        return date(y, first, 1), _month_end(y, first + 2)
-    if frequency == "M":
-        return date(y, m, 1), _month_end(y, m)
-    if frequency == "W":
-        start = day - timedelta(days=day.weekday())
-        return start, start + timedelta(days=6)
-    return day, day
+def _months(year: int, first: int, last: int) -> tuple[date, date]:
+    """The span from the first day of month ``first`` to the last day of month ``last``."""
+    return date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1])
 
 
 def _bad(code: str, why: str) -> PeriodError:
@@ -100,7 +86,7 @@ def parse(code: str) -> tuple[str, date, date]:
     try:
         return _parse(code)
     except OverflowError:
-        raise _bad(code, "runs past the last date tracker can store (9999-12-31)") from None
+        raise _bad(code, _PAST_THE_END) from None
 
 
 def _parse(code: str) -> tuple[str, date, date]:
@@ -115,19 +101,19 @@ def _parse(code: str) -> tuple[str, date, date]:
                 return "A", date(y, 1, 1), date(y, 12, 31)
             n = int(match["n"]) if "n" in pattern.groupindex else 0
             if kind == "S":
-                return "S", *span_of("S", date(y, 6 * n - 5, 1))
+                return "S", *_months(y, 6 * n - 5, 6 * n)
             if kind == "Q":
-                return "Q", *span_of("Q", date(y, 3 * n - 2, 1))
+                return "Q", *_months(y, 3 * n - 2, 3 * n)
             if kind == "M":
                 if not 1 <= n <= 12:
                     raise _bad(code, f"has month {n:02d} (months are 01 to 12)")
-                return "M", *span_of("M", date(y, n, 1))
+                return "M", *_months(y, n, n)
             if kind == "Mspan":
                 y2 = int(match["y2"]) if match["y2"] else y
                 n2 = int(match["n2"])
                 if not (1 <= n <= 12 and 1 <= n2 <= 12) or (y2, n2) <= (y, n):
                     raise _bad(code, "is not a span of consecutive months (write 2024-01/02)")
-                return "M", date(y, n, 1), _month_end(y2, n2)
+                return "M", date(y, n, 1), _months(y2, n2, n2)[1]
             if kind == "W":
                 start = date.fromisocalendar(y, n, 1)
                 return "W", start, start + timedelta(days=6)
@@ -147,58 +133,157 @@ def _parse(code: str) -> tuple[str, date, date]:
     )
 
 
-def _example(frequency: str, start: date) -> str:
-    y, m = f"{start.year:04d}", start.month
-    return {
-        "A": f"{y}",
-        "S": f"{y}-S{1 if m <= 6 else 2}",
-        "Q": f"{y}-Q{(m - 1) // 3 + 1}",
-        "M": f"{y}-{m:02d}",
-        "W": f"{start.isocalendar()[0]:04d}-W{start.isocalendar()[1]:02d}",
-    }.get(frequency, start.isoformat())
-
-
 def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 
 
-def fit(code: str, frequency: str) -> tuple[date, date]:
-    """Parse ``code`` for a series of ``frequency`` and return its ``(start, end)``.
+#: For each frequency and first day of a parsed code that needs the calendar: the period of that
+#: frequency holding the day, and the code to suggest for it, from the calendar macros. A period
+#: ending after 9999-12-31 (the last ISO week of 9999) has no end: Python cannot hold the day.
+_CALENDAR_SQL = """
+WITH
+asked AS (
+    SELECT unnest($frequencies) AS frequency, unnest($days) AS day
+),
+floored AS (
+    SELECT a.frequency, a.day, period_floor(a.frequency, a.day) AS period_start
+    FROM asked AS a
+)
+SELECT
+    f.frequency,
+    f.day,
+    CAST(f.period_start AS DATE) AS period_start,
+    CAST(CASE
+        WHEN period_last_day(f.frequency, f.period_start) <= DATE '9999-12-31'
+        THEN period_last_day(f.frequency, f.period_start)
+    END AS DATE) AS period_end,
+    period_code(f.frequency, f.day, CAST(NULL AS DATE)) AS example
+FROM floored AS f
+"""
 
-    Raises `PeriodError` with a message that says which code would fit.
+Parsed = tuple[str, date, date] | str  # (kind, start, end), or the PeriodError message
+
+
+def _needs_calendar(kind: str, frequency: str) -> bool:
+    """Whether checking a code of ``kind`` against ``frequency`` asks the calendar: an ISO date
+    for a period frequency (which period holds it), or a code of another frequency (which code
+    to suggest)."""
+    if kind == "date":
+        return frequency not in ("D", "irregular")
+    return kind != frequency and not (kind == "D" and frequency == "irregular")
+
+
+def fit_all(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame) -> pl.DataFrame:
+    """Check period codes against frequencies, every pair at once.
+
+    Parameters
+    ----------
+    con
+        A connection to a store (the calendar macros of ``sql/views/``).
+    pairs
+        Columns ``code`` and ``frequency`` (String), one row per pair to check.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``pairs`` with ``start`` and ``end`` (Date; null for a bad pair) and ``error`` (the
+        `PeriodError` message, null for a good pair), in the order of ``pairs``.
     """
-    kind, start, end = parse(code)
+    import polars as pl
+
+    # Read each code once (the grammar).
+    parsed: dict[str, Parsed] = {}
+    for code in pairs["code"].unique().to_list():
+        try:
+            parsed[code] = parse(code)
+        except PeriodError as exc:
+            parsed[code] = exc.message
+    unique = pairs.select("code", "frequency").unique().rows()
+
+    # Ask the calendar, in one query, about the pairs that need it.
+    asked = list(
+        {
+            (frequency, found[1])
+            for code, frequency in unique
+            if not isinstance(found := parsed[code], str) and _needs_calendar(found[0], frequency)
+        }
+    )
+    calendar: dict[tuple[str, date], tuple[date, date | None, str]] = {}
+    if asked:
+        rows = con.execute(
+            _CALENDAR_SQL,
+            {"frequencies": [f for f, _ in asked], "days": [d for _, d in asked]},
+        ).fetchall()
+        calendar = {(f, d): (start, end, example) for f, d, start, end, example in rows}
+
+    # Decide each pair.
+    decided = [
+        (code, frequency, *_decide(code, frequency, parsed[code], calendar))
+        for code, frequency in unique
+    ]
+    table = pl.DataFrame(
+        decided,
+        schema={
+            "code": pl.String,
+            "frequency": pl.String,
+            "start": pl.Date,
+            "end": pl.Date,
+            "error": pl.String,
+        },
+        orient="row",
+    )
+    return pairs.join(table, on=["code", "frequency"], how="left", maintain_order="left")
+
+
+def _decide(
+    code: str,
+    frequency: str,
+    parsed: Parsed,
+    calendar: dict[tuple[str, date], tuple[date, date | None, str]],
+) -> tuple[date | None, date | None, str | None]:
+    """``(start, end, None)`` when ``code`` fits ``frequency``, else ``(None, None, message)``."""
+    if isinstance(parsed, str):
+        return None, None, parsed
+    kind, start, end = parsed
+    if not _needs_calendar(kind, frequency):
+        return start, end, None
+    period_start, period_end, example = calendar[(frequency, start)]
     name = FREQUENCY_NAMES.get(frequency, frequency)
     if kind == "date":
-        if frequency in ("D", "irregular"):
-            return start, end
-        try:
-            p_start, p_end = span_of(frequency, start)
-        except OverflowError:
-            raise _bad(code, "runs past the last date tracker can store (9999-12-31)") from None
-        if start in (p_start, p_end):
-            return p_start, p_end
-        raise _bad(
-            code,
-            f"falls inside a {name} period, not at its start or end "
-            f"(use {_example(frequency, start)} or {p_start.isoformat()})",
+        if period_end is None:
+            return None, None, _bad(code, _PAST_THE_END).message
+        if start in (period_start, period_end):
+            return period_start, period_end, None
+        return (
+            None,
+            None,
+            _bad(
+                code,
+                f"falls inside a {name} period, not at its start or end "
+                f"(use {example} or {period_start.isoformat()})",
+            ).message,
         )
-    if kind == frequency:
-        return start, end
-    if kind == "D" and frequency == "irregular":
-        return start, end
-    raise _bad(
-        code,
-        f"is a {FREQUENCY_NAMES[kind]} period but the series is {name} "
-        f"(use {_article(name)} {name} code such as {_example(frequency, start)})",
+    return (
+        None,
+        None,
+        _bad(
+            code,
+            f"is a {FREQUENCY_NAMES[kind]} period but the series is {name} "
+            f"(use {_article(name)} {name} code such as {example})",
+        ).message,
     )
 
 
-def code_of(frequency: str, start: date, end: date | None = None) -> str:
-    """The canonical code of a stored period: the inverse of `fit`."""
-    code = _example(frequency, start)
-    if frequency == "M" and end is not None and (end.year, end.month) != (start.year, start.month):
-        if end.year == start.year:
-            return f"{code}/{end.month:02d}"
-        return f"{code}/{end.year}-{end.month:02d}"
-    return code
+def fit(con: duckdb.DuckDBPyConnection, code: str, frequency: str) -> tuple[date, date]:
+    """Parse ``code`` for a series of ``frequency`` and return its ``(start, end)``.
+
+    Raises `PeriodError` with a message that says which code would fit. ``con`` is a
+    connection to a store: the calendar is its SQL macros (see the module docstring).
+    """
+    import polars as pl
+
+    row = fit_all(con, pl.DataFrame({"code": [code], "frequency": [frequency]})).row(0)
+    _, _, start, end, error = row
+    if error is not None:
+        raise PeriodError(error)
+    return start, end

@@ -37,11 +37,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tracker import db
+from tracker import db, snapshots
 from tracker.append import SERIES_SCHEMA, AppendResult, append_releases, upsert_series
 from tracker.errors import TrackerError, ValidationError
 from tracker.formats import RawRelease
 from tracker.providers import Fetched, Provider, ProviderError, get, parse_subscription
+from tracker.vocab import PullStatus
 
 #: How long after the last pull a subscription without announced release dates is due again.
 INTERVALS = {
@@ -78,7 +79,7 @@ class Subscription:
     release_name: str | None = None
     last_vintage: datetime | None = None
     last_pulled_at: datetime | None = None
-    last_status: str | None = None
+    last_status: PullStatus | None = None
     last_message: str | None = None
     #: The series' frequency (for the due interval).
     frequency: str | None = None
@@ -95,10 +96,10 @@ class SubscribeResult:
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        from tracker import periods
+        from tracker.vocab import FREQUENCY_NAMES
 
         c = self.catalogue
-        what = f"{c['name']} ({periods.FREQUENCY_NAMES.get(c['frequency'], c['frequency'])}"
+        what = f"{c['name']} ({FREQUENCY_NAMES.get(c['frequency'], c['frequency'])}"
         what += f", {c['unit']})" if c.get("unit") else ")"
         if self.registered:
             return f"subscribed {self.subscription}: registered series {self.series_id}, {what}"
@@ -284,10 +285,10 @@ def _read(path: str | Path | None, reader: Callable[[duckdb.DuckDBPyConnection],
     """Run ``reader`` on a read-only connection, or on a writer when the store needs migrating."""
     target = db.resolve(path)
     if target.exists():
-        with db.reader(target) as con:
+        with snapshots.reader(target) as con:
             if _has_tables(con):
                 return reader(con)
-    with db.writer(target) as con:
+    with snapshots.writer(target) as con:
         return reader(con)
 
 
@@ -320,7 +321,7 @@ def subscribe(
     target = (series_id or described.series_id).strip()
     if not target:
         raise PullError("error: --as needs a series id")
-    with db.writer(path) as con, db.transaction(con):
+    with snapshots.writer(path) as con, db.transaction(con):
         taken = db.one(
             con,
             "SELECT subscription, series_id FROM subscriptions "
@@ -385,7 +386,7 @@ def _find(subs: Sequence[Subscription], text: str) -> Subscription:
 def unsubscribe(path: str | Path | None, text: str) -> Subscription:
     """Remove a subscription (by ``PROVIDER:KEY`` or series id) and its release dates. The series
     and every release it received stay in the store."""
-    with db.writer(path) as con, db.transaction(con):
+    with snapshots.writer(path) as con, db.transaction(con):
         sub = _find(load(con), text)
         con.execute("DELETE FROM subscriptions WHERE subscription = ?", [sub.subscription])
         con.execute("DELETE FROM release_dates WHERE series_id = ?", [sub.series_id])
@@ -454,7 +455,7 @@ def pull(
             report(result)
     if bookkeeping:
         # Subscriptions that appended nothing: their bookkeeping in one short write.
-        with db.writer(path) as con, db.transaction(con):
+        with snapshots.writer(path) as con, db.transaction(con):
             for sub, result, calendar in bookkeeping:
                 _record(con, sub, result, now=now, calendar=calendar)
     return results
@@ -556,7 +557,7 @@ def _append(
     progress: Callable[[str, float], None],
 ) -> list[AppendResult]:
     """Append the releases in one transaction and record the pull; returns what was appended."""
-    with db.writer(path) as con:
+    with snapshots.writer(path) as con:
         if fetched.skip_unchanged:
             # A date that moved without a value changing is not a vintage worth storing.
             trial = append_releases(con, releases, dry_run=True)

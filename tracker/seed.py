@@ -23,6 +23,7 @@ from tracker.append import (
 from tracker.errors import ValidationError
 from tracker.formats import RawRelease
 from tracker.formats.tabular import parse_column
+from tracker.vocab import MISSING_CANONICAL
 
 
 @dataclass
@@ -65,7 +66,7 @@ def read_catalogue(path: Path) -> pl.DataFrame:
     frame = frame.with_row_index("line", offset=2).with_columns(pl.col("line").cast(pl.Int64))
     for column in ("min_value", "max_value"):
         if column in frame.columns:
-            values, bad = parse_column(frame, column, file=path.name, missing=("",))
+            values, bad = parse_column(frame, column, file=path.name, missing=MISSING_CANONICAL)
             problems.extend(bad)
             frame = frame.with_columns(values.alias(column))
     if problems:
@@ -109,7 +110,9 @@ def seed_releases(data_dir: Path) -> list[tuple[RawRelease, str]]:
     observations = observations.with_row_index("line", offset=2).with_columns(
         pl.col("line").cast(pl.Int64)
     )
-    values, problems = parse_column(observations, "value", file="observations.csv", missing=("",))
+    values, problems = parse_column(
+        observations, "value", file="observations.csv", missing=MISSING_CANONICAL
+    )
     if problems:
         raise ValidationError(problems)
     observations = observations.with_columns(values.alias("value"))

@@ -5,13 +5,18 @@ blocks a writer. So a running dashboard never opens the store itself. Instead:
 
 - ``tracker serve`` registers itself (a pid file in ``<store>.snapshots/serving/``) and publishes
   a first snapshot;
-- every writer (``tracker append``, ``define``, ``init``, the dashboard's upload) commits, runs
-  ``CHECKPOINT`` and, while it still holds the write lock, copies the store to a new numbered
-  file in ``<store>.snapshots/`` and atomically repoints the ``current`` link at it — only when
-  a server is registered, so appends without a dashboard cost nothing extra;
-- each server process keeps one read-only connection to the snapshot ``current`` points at and
-  reopens when the link changes (one ``readlink`` per request), so new releases show on the next
-  page interaction and readers never touch the file the writer locks.
+- every writer (``tracker append``, ``define``, ``init``, ``compact``, ``pull``, the Python
+  API, the dashboard's upload) opens the store with `writer`, which gives `tracker.db.writer`
+  the commit hook `publish`: after the work, while it still holds the write lock, it runs
+  ``CHECKPOINT``, copies the store to a new numbered file in ``<store>.snapshots/`` and
+  atomically repoints the ``current`` link at it — only when a server is registered, so appends
+  without a dashboard cost nothing extra;
+- every reader (the dashboard, the SQL console, the CLI's read commands, the Python API) opens
+  the store with `reader`: while a server is registered, a cursor on the snapshot ``current``
+  points at, through one read-only connection per process that is reopened when the link
+  changes (one ``readlink`` per read), so new releases show on the next page interaction and
+  readers never touch the file the writer locks; otherwise a short read-only connection to the
+  store itself.
 
 A killed writer leaves at most a stray ``.tmp`` copy, which the next publish removes; the link
 always points at a complete snapshot. See docs/architecture.md for the measurements.
@@ -28,6 +33,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+
+from tracker import db
 
 KEEP = 3  # snapshots kept on disk; readers may still hold the previous one open
 
@@ -116,8 +123,6 @@ def _prune(snap_dir: Path, *, keep_name: str) -> None:
 
 def register(store: Path) -> None:
     """Register this process as a server of ``store`` and publish a first snapshot."""
-    from tracker import db
-
     directory = _serving_dir(store)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / str(os.getpid())).write_text("")
@@ -140,13 +145,6 @@ def registered_server(store: Path) -> Iterator[None]:
         unregister(store)
 
 
-def read_path(store: Path) -> Path:
-    """Where a reader should look: the current snapshot while a server is registered, else the
-    store itself (a reader of the store blocks writers for as long as it holds the file)."""
-    snapshot = current(store) if servers(store) else None
-    return snapshot or store
-
-
 class SnapshotReader:
     """One read-only connection per process to the current snapshot, reopened when it changes.
 
@@ -163,8 +161,6 @@ class SnapshotReader:
     @contextlib.contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor on the freshest snapshot (or a brief read-only connection to the store)."""
-        from tracker import db
-
         snapshot = current(self.store) if servers(self.store) else None
         if snapshot is None:
             with db.reader(self.store) as con:
@@ -181,3 +177,46 @@ class SnapshotReader:
             yield cur
         finally:
             cur.close()
+
+
+#: One `SnapshotReader` per store and process: its snapshot connection serves every read.
+_READERS: dict[Path, SnapshotReader] = {}
+
+
+@contextlib.contextmanager
+def reader(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection for one read of the store: the one place readers open it.
+
+    While a server is registered on the store, a cursor on its current snapshot (one connection
+    per process, reopened when the snapshot changes), so a read never holds the lock a writer
+    needs; otherwise a read-only connection to the store, opened for this read and closed after
+    it. Configured with `tracker.db.READ_CONFIG` either way (no files, no network, no settings
+    changes, no Python variables mistaken for tables).
+
+    Parameters
+    ----------
+    path
+        The store; defaults to ``$TRACKER_DB`` or `tracker.paths.DEFAULT_DB`.
+    """
+    store = db.resolve(path)
+    source = _READERS.get(store)
+    if source is None:
+        source = _READERS.setdefault(store, SnapshotReader(store))
+    with source.cursor() as con:
+        yield con
+
+
+def writer(
+    path: str | Path | None = None, *, migrate_first: bool = True
+) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """`tracker.db.writer` with `publish` as its commit hook: the writer every command, the API
+    and the dashboard's upload use, so a running server sees what they commit.
+
+    Parameters
+    ----------
+    path
+        The store; defaults to ``$TRACKER_DB`` or `tracker.paths.DEFAULT_DB`.
+    migrate_first
+        Bring the schema up to date before the work (see `tracker.db.writer`).
+    """
+    return db.writer(path, migrate_first=migrate_first, on_commit=[publish])

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 DEFAULT_TIMEOUT = 30.0
-SAFE_CONFIG = db.READ_CONFIG
 
 
 #: DuckDB type ids whose values are numbers (right-aligned in a terminal table).
@@ -143,11 +142,9 @@ def _execute(
 ) -> tuple[Any, float]:
     """Check and run ``sql`` on a contained read-only connection; ``fetch`` reads the result
     (of at most ``max_rows + 1`` rows) before the connection closes."""
-    # While a dashboard serves the store, read its snapshot: a long query then never holds the
-    # lock that `tracker append` needs.
-    target = snapshots.read_path(db.resolve(path))
-    con = db.connect(target, read_only=True, config=SAFE_CONFIG)
-    try:
+    # While a dashboard serves the store, `snapshots.reader` reads its snapshot: a long query
+    # then never holds the lock that `tracker append` needs.
+    with snapshots.reader(path) as con:
         check_statements(con, sql)
         timer = None
         interrupted = threading.Event()
@@ -177,6 +174,4 @@ def _execute(
             if timer is not None:
                 timer.cancel()
         seconds = time.perf_counter() - started
-    finally:
-        con.close()
     return result, seconds

@@ -4,7 +4,8 @@
 -- (code 'rebase') are refused with the alternative that answers the question. Levels and indices allow
 -- everything; lin, chg and ch1 apply to every series. Example:
 --   pc1 is a percent change, but CHN.EXPORTS.YOY is already a growth rate (% y/y); use ch1 for the change in percentage points
--- tracker.analytics.allowed_transforms builds the same text (a test holds them equal).
+-- The one definition of the rule and its text: unit_guard raises it in transformed and rebased, and
+-- tracker.analytics.allowed_transforms asks it for every code (the Explorer greys those out).
 -- Arguments: code (a transform code or 'rebase'), for_series (series id, NULL = 'this series'),
 -- kind (the series' unit_kind), unit_text (the series' unit, shown in brackets when not empty).
 -- Returns VARCHAR.

@@ -4,10 +4,14 @@ Every format module defines
 
 ``NAME``
     the name users pass to ``--format``;
-``sniff(path: Path, head: bytes) -> bool``
+``sniff(source: Source, head: bytes) -> bool``
     True when the first bytes of the file (``head``, up to 64 KiB) look like this format;
-``read(path: Path) -> list[RawRelease]``
+``read(source: Source) -> list[RawRelease]``
     the releases the file holds (most files hold one; an ALFRED file holds one per vintage).
+
+A `Source` is a release file on disk or in memory (an upload, an answer from a web API, a file
+object), with the name messages give it: readers never need a temporary file. Readers take a
+path too, for convenience.
 
 A reader raises `tracker.errors.FormatError` (the file is not what it claims) or
 `tracker.errors.ValidationError` (bad rows, one line per problem naming file, line, column, value
@@ -18,15 +22,104 @@ diffs and writes.
 from __future__ import annotations
 
 import importlib
+import io
+import os
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
+from typing import IO
 
 import polars as pl
 
 from tracker.errors import FormatError, TrackerError, ValidationError, printable
+from tracker.vocab import HEAD_BYTES
+
+__all__ = ["RawRelease", "Source", "SourceLike", "conform", "detect", "read", "registry"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A release file to read: on disk (``path``) or in memory (``data``), and its ``name``.
+
+    ``name`` is the file name problem lines start with (``may.csv:3: …``). Build one with
+    `Source.of` from a path, a binary file object or another Source, or directly from bytes:
+    ``Source("may.csv", data=content)``.
+    """
+
+    name: str
+    data: bytes | None = None
+    path: Path | None = None
+
+    @classmethod
+    def of(cls, source: SourceLike) -> Source:
+        """A Source for a path (``str`` or path-like), a binary file object (read whole, named
+        after its ``name`` attribute when it has one) or a Source (returned as it is)."""
+        if isinstance(source, Source):
+            return source
+        if isinstance(source, (str, os.PathLike)):
+            path = Path(source)
+            return cls(path.name, path=path)
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                "bytes need a name for messages: pass tracker.formats.Source(name, data=...)"
+            )
+        read = getattr(source, "read", None)
+        if not callable(read):
+            raise TypeError(
+                f"cannot read a release from {type(source).__name__} (give a path, bytes in a "
+                "tracker.formats.Source, or a file object opened in binary mode)"
+            )
+        data = read()
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError("the file object gives text: open it in binary mode ('rb')")
+        name = Path(str(getattr(source, "name", "") or "")).name or "stream"
+        return cls(name, data=bytes(data))
+
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.path is None):
+            raise TypeError("a Source has either data or a path")
+
+    def __str__(self) -> str:
+        return str(self.path) if self.path is not None else self.name
+
+    def exists(self) -> bool:
+        return self.data is not None or (self.path is not None and self.path.exists())
+
+    def read_bytes(self) -> bytes:
+        """The whole file."""
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path.read_bytes()
+
+    def open(self) -> io.BufferedIOBase:
+        """The file, open for reading bytes."""
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.path is not None
+        return self.path.open("rb")
+
+    def head(self, size: int = HEAD_BYTES) -> bytes:
+        """The first ``size`` bytes (what ``sniff`` sees)."""
+        if self.data is not None:
+            return self.data[:size]
+        with self.open() as fh:
+            return fh.read(size)
+
+    def file(self) -> Path | io.BytesIO:
+        """What Polars, zipfile and sdmx1 read: the path, or the bytes as a file object."""
+        return self.path if self.path is not None else io.BytesIO(self.read_bytes())
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder the file is in (None for bytes): where companion files may sit."""
+        return self.path.parent if self.path is not None else None
+
+
+#: What readers accept: a Source, a path, or a binary file object.
+SourceLike = Source | str | os.PathLike[str] | IO[bytes]
 
 #: Columns and dtypes of ``RawRelease.frame``.
 RAW_SCHEMA: dict[str, pl.DataType] = {
@@ -114,83 +207,84 @@ def registry() -> dict[str, ModuleType]:
     return found
 
 
-HEAD_BYTES = 65536
-
-
-def detect(path: Path) -> ModuleType:
+def detect(source: SourceLike) -> ModuleType:
     """The format module whose ``sniff`` accepts the file's content (not its extension)."""
-    with path.open("rb") as fh:
-        head = fh.read(HEAD_BYTES)
+    source = Source.of(source)
+    head = source.head()
+    name = source.name
     if not head.removeprefix(b"\xef\xbb\xbf").strip():
-        raise FormatError(f"error: {path.name}: the file is empty (expected a release file)")
+        raise FormatError(f"error: {name}: the file is empty (expected a release file)")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FormatError(
-            f"error: {path.name}:1: the file is UTF-16 text; tracker reads UTF-8: save it as "
+            f"error: {name}:1: the file is UTF-16 text; tracker reads UTF-8: save it as "
             "UTF-8 (in Excel: CSV UTF-8)"
         )
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
         raise FormatError(
-            f"error: {path.name}:1: the file is an HTML page, not data (a failed download, an "
+            f"error: {name}:1: the file is an HTML page, not data (a failed download, an "
             "error or login page saved under a data name?); download the data file itself"
         )
     formats = registry()
     for module in formats.values():
-        if module.sniff(path, head):
+        if module.sniff(source, head):
             return module
     if head.startswith(b"PK\x03\x04"):
-        raise FormatError(_zip_problem(path))
+        raise FormatError(_zip_problem(source))
     lines = [line for line in head.removeprefix(b"\xef\xbb\xbf").splitlines() if line.strip()]
     if len(lines) == 1 and len(head) < HEAD_BYTES:
         shown = lines[0].decode("utf-8", "replace").strip()
         shown = shown if len(shown) <= 60 else shown[:60] + "…"
         raise FormatError(
-            f"error: {path.name}:1: the file holds one line ('{printable(shown)}') and no data "
+            f"error: {name}:1: the file holds one line ('{printable(shown)}') and no data "
             "rows; the download may have been cut short: download it again"
         )
     names = ", ".join(formats)
     raise FormatError(
-        f"error: {path.name}: not a release format tracker knows (tried {names}); "
+        f"error: {name}: not a release format tracker knows (tried {names}); "
         "pass --format NAME if you know it, or convert it to a CSV with the columns "
         "series_id,period,value"
     )
 
 
-def _zip_problem(path: Path) -> str:
+def _zip_problem(source: Source) -> str:
     """What a zip no format claimed is: damaged, an Office document, or some other archive."""
+    name = source.name
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source.file()) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return (
-            f"error: {path.name}: is a damaged or truncated zip archive (its table of contents "
+            f"error: {name}: is a damaged or truncated zip archive (its table of contents "
             "cannot be read); download it again"
         )
     if "[Content_Types].xml" in names:
         return (
-            f"error: {path.name}: is an Office document (an Excel workbook?), not a release "
+            f"error: {name}: is an Office document (an Excel workbook?), not a release "
             "file; save the sheet as CSV and append that"
         )
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     return (
-        f"error: {path.name}: is a zip archive ({shown or 'empty'}) that is not ALFRED's "
+        f"error: {name}: is a zip archive ({shown or 'empty'}) that is not ALFRED's "
         "download, the only zip tracker reads; unzip it and append the data file"
     )
 
 
 def read(
-    path: Path, *, format: str | None = None, alfred_output: str | None = None
+    source: SourceLike, *, format: str | None = None, alfred_output: str | None = None
 ) -> list[RawRelease]:
     """Read a release file, sniffing its format unless ``format`` names one.
 
+    ``source`` is a path, a binary file object or a `Source` (bytes with a name).
     ``alfred_output`` (``all`` or ``changes``) says which ALFRED output type a vintage-wide
     file is when the file does not say it (see `tracker.formats.alfred`); other files ignore it.
     """
-    if not path.exists():
-        raise FormatError(f"error: {path}: no such file (check the path)")
+    source = Source.of(source)
+    if not source.exists():
+        raise FormatError(f"error: {source}: no such file (check the path)")
     try:
         if format is None:
-            module = detect(path)
+            module = detect(source)
         else:
             formats = registry()
             if format not in formats:
@@ -199,9 +293,9 @@ def read(
                 )
             module = formats[format]
         if module.NAME == "alfred":
-            releases = module.read(path, output=alfred_output)
+            releases = module.read(source, output=alfred_output)
         else:
-            releases = module.read(path)
+            releases = module.read(source)
     except TrackerError as exc:
         raise _one_line_each(exc) from exc.__cause__
     for release in releases:

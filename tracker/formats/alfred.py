@@ -66,7 +66,7 @@ from typing import Literal
 import polars as pl
 
 from tracker.errors import FormatError, clip, problem
-from tracker.formats import RawRelease
+from tracker.formats import RawRelease, Source, SourceLike
 from tracker.formats.fred import DATE_COLUMNS
 from tracker.formats.tabular import (
     LINE,
@@ -82,6 +82,7 @@ from tracker.formats.tabular import (
     series_frequencies,
     split_line,
 )
+from tracker.vocab import ALFRED_OUTPUTS, HEAD_BYTES, AlfredOutput
 
 NAME = "alfred"
 EXPECTED = (
@@ -104,26 +105,23 @@ _OUTPUT_FORMAT = re.compile(r"^[ \t]*Output Format:[ \t]*(?P<said>\S.*?)[ \t]*\r
 _README_BYTES = 1024 * 1024
 
 Layout = Literal["vintages", "realtime"]
-Output = Literal["all", "changes"]
-#: The output types of the vintage-wide shape, as ``--alfred-output`` names them.
-OUTPUTS: tuple[Output, ...] = ("all", "changes")
 #: What an ALFRED README calls each output type (the phrase after "Observations by Vintage Date, ").
-_OUTPUT_NAMES: dict[Output, str] = {
+_OUTPUT_NAMES: dict[AlfredOutput, str] = {
     "all": "All Observations",
     "changes": "New and Revised Observations Only",
 }
 FIX = "(pass --alfred-output all or --alfred-output changes)"
 
 
-def sniff(path: Path, head: bytes) -> bool:
+def sniff(source: SourceLike, head: bytes) -> bool:
     """True for an ALFRED vintage-wide or real-time CSV, or ALFRED's zip holding one."""
     if head.startswith(b"PK\x03\x04"):
-        return _sniff_zip(path)
+        return _sniff_zip(Source.of(source))
     lines = head_lines(head)
     return lines is not None and bool(lines) and _find_header(lines) is not None
 
 
-def _sniff_zip(path: Path) -> bool:
+def _sniff_zip(source: Source) -> bool:
     """ALFRED's zip; also an oversized or encrypted zip, or one without a data file (ALFRED's
     is the only zip tracker reads, and `read` says what is wrong with it)."""
     errors = (
@@ -131,7 +129,7 @@ def _sniff_zip(path: Path) -> bool:
         zipfile.BadZipFile,
     )  # fmt: skip
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(source.file())
     except errors:
         return False  # `tracker.formats.detect` says what is wrong with a damaged zip
     with archive:
@@ -153,12 +151,12 @@ def _sniff_zip(path: Path) -> bool:
     return lines is not None and bool(lines) and _find_header(lines) is not None
 
 
-def read(path: Path, *, output: Output | None = None) -> list[RawRelease]:
+def read(source: SourceLike, *, output: AlfredOutput | None = None) -> list[RawRelease]:
     """Read an ALFRED file or zip: one release per vintage, in publication order.
 
     Parameters
     ----------
-    path
+    source
         A vintage-wide or real-time CSV/TXT, or the zip ALFRED downloads.
     output
         For a vintage-wide file, which ALFRED output type it is: ``"all"`` (All Observations:
@@ -181,17 +179,18 @@ def read(path: Path, *, output: Output | None = None) -> list[RawRelease]:
     ValidationError
         Bad dates or values, or the same period twice in a vintage; one line per problem.
     """
-    if output is not None and output not in OUTPUTS:
+    if output is not None and output not in ALFRED_OUTPUTS:
         raise FormatError(
             f"error: --alfred-output '{output}' is not an ALFRED output type "
-            f"(use one of: {', '.join(OUTPUTS)})"
+            f"(use one of: {', '.join(ALFRED_OUTPUTS)})"
         )
-    data = path.read_bytes()
+    source = Source.of(source)
+    data = source.read_bytes()
     readme = None
     if data.startswith(b"PK\x03\x04"):
-        members, readme = _unzip(data, file=path.name)
+        members, readme = _unzip(data, file=source.name)
     else:
-        members = [(path.name, data)]
+        members = [(source.name, data)]
     releases = [
         release
         for label, content in members
@@ -325,11 +324,11 @@ def _too_big(file: str, size: int | None) -> str:
 
 
 def _read_csv(
-    content: bytes, file: str, *, output: Output | None, readme: tuple[str, str] | None
+    content: bytes, file: str, *, output: AlfredOutput | None, readme: tuple[str, str] | None
 ) -> list[RawRelease]:
     data, notes = decode(content, file=file, expected=EXPECTED)
     # Split on "\n" only, so that line indexes match byte offsets (and line numbers).
-    lines = [line.rstrip("\r") for line in data[:65536].decode("utf-8", "replace").split("\n")]
+    lines = [line.rstrip("\r") for line in data[:HEAD_BYTES].decode("utf-8", "replace").split("\n")]
     index = _find_header(lines)
     if index is None:
         first = next((line for line in lines if line.strip()), "")
@@ -352,7 +351,7 @@ def _read_csv(
     return _releases(long, notes)
 
 
-def _declared(text: tuple[str, str] | None) -> tuple[Output, str, str] | None:
+def _declared(text: tuple[str, str] | None) -> tuple[AlfredOutput, str, str] | None:
     """(output type, the line's words, where) from an ``Output Format:`` line, if it names one."""
     if text is None:
         return None
@@ -371,8 +370,8 @@ def _vintages(
     *,
     file: str,
     header_line: int,
-    output: Output | None,
-    said: tuple[Output, str, str] | None,
+    output: AlfredOutput | None,
+    said: tuple[AlfredOutput, str, str] | None,
 ) -> pl.DataFrame:
     date_column, *columns = header
     problems = []
@@ -434,8 +433,12 @@ def _withdrawals(long: pl.DataFrame) -> pl.DataFrame:
 
 
 def _output_type(
-    long: pl.DataFrame, *, file: str, output: Output | None, said: tuple[Output, str, str] | None
-) -> Output:
+    long: pl.DataFrame,
+    *,
+    file: str,
+    output: AlfredOutput | None,
+    said: tuple[AlfredOutput, str, str] | None,
+) -> AlfredOutput:
     """Which output type a vintage-wide file is: what it says, else the option, else its cells."""
     if said is not None:
         declared, words, where = said

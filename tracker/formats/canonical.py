@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import codecs
 import json
-from pathlib import Path
 
 import polars as pl
 
 from tracker.errors import FormatError, ValidationError, problem
-from tracker.formats import RawRelease
+from tracker.formats import RawRelease, Source, SourceLike
 from tracker.formats.tabular import LINE, locate, parse_column, read_table, split_line
+from tracker.vocab import MISSING_CANONICAL
 
 NAME = "canonical"
 REQUIRED = ("series_id", "period", "value")
@@ -41,7 +41,7 @@ def _kind(head: bytes) -> str | None:
     return None
 
 
-def sniff(path: Path, head: bytes) -> bool:
+def sniff(source: SourceLike, head: bytes) -> bool:
     kind = _kind(head)
     if kind == "csv":
         return True
@@ -58,23 +58,23 @@ def sniff(path: Path, head: bytes) -> bool:
     return False
 
 
-def _read_table(path: Path, kind: str) -> pl.DataFrame:
+def _read_table(source: Source, kind: str) -> pl.DataFrame:
     """Every column as text (lower-case names) plus ``line``, the row's line in the file."""
     if kind == "csv":
-        return _read_csv(path)
-    name = path.name
+        return _read_csv(source)
+    name = source.name
     try:
         if kind == "parquet":
-            frame = pl.read_parquet(path)
+            frame = pl.read_parquet(source.file())
         else:
-            frame = pl.read_ndjson(path, infer_schema_length=None)
+            frame = pl.read_ndjson(source.file(), infer_schema_length=None)
         # Every column as text, except a numeric value column, which needs no parsing.
         frame = frame.with_columns(
             pl.col(c).cast(pl.Float64 if _numeric_value(c, t) else pl.String)
             for c, t in frame.schema.items()
         )
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        where = _bad_json_line(path) if kind == "jsonl" else None
+        where = _bad_json_line(source) if kind == "jsonl" else None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         fix = (
             "each line must be one JSON object such as "
@@ -116,9 +116,9 @@ def _lower_names(
     return frame.drop("line") if "line" in names else frame
 
 
-def _bad_json_line(path: Path) -> int | None:
+def _bad_json_line(source: Source) -> int | None:
     """The first line of a JSON-lines file that is not a JSON object, if any."""
-    with path.open("rb") as fh:
+    with source.open() as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -130,9 +130,9 @@ def _bad_json_line(path: Path) -> int | None:
     return None
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
-    name = path.name
-    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+def _read_csv(source: Source) -> pl.DataFrame:
+    name = source.name
+    data = source.read_bytes().removeprefix(codecs.BOM_UTF8)
     nul = data.find(b"\x00")
     if nul >= 0:
         raise FormatError(
@@ -177,12 +177,11 @@ def _cell_problem(data: bytes, offset: int, name: str, text: str) -> str:
     return problem(name, line, column, text)
 
 
-def read(path: Path) -> list[RawRelease]:
-    with path.open("rb") as fh:
-        head = fh.read(65536)
-    kind = _kind(head) or "csv"
-    frame = _read_table(path, kind)
-    name = path.name
+def read(source: SourceLike) -> list[RawRelease]:
+    source = Source.of(source)
+    kind = _kind(source.head()) or "csv"
+    frame = _read_table(source, kind)
+    name = source.name
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise FormatError(
@@ -191,7 +190,7 @@ def read(path: Path) -> list[RawRelease]:
             "the canonical format needs "
             "series_id,period,value and optionally status,note)"
         )
-    values, problems = parse_column(frame, "value", file=name, missing=("",))
+    values, problems = parse_column(frame, "value", file=name, missing=MISSING_CANONICAL)
     # Strip the keys once (a release can hold millions of rows).
     frame = frame.with_columns(pl.col("series_id", "period").str.strip_chars())
     empty_key = frame.filter(

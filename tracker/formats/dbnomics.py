@@ -29,21 +29,21 @@ import codecs
 import json
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, cast
 
 import polars as pl
 
 from tracker.errors import FormatError, problem
-from tracker.formats import RawRelease
+from tracker.formats import RawRelease, Source, SourceLike
 from tracker.formats.tabular import LINE, duplicate_periods, parse_numbers, raise_problems
+from tracker.vocab import MISSING_DBNOMICS, Frequency
 
 NAME = "dbnomics"
 EXPECTED = 'a DBnomics API v22 series response ({"series": {"docs": [...]}} with observations)'
 HINT = 'use "NA" or null for a missing value'
-MISSING = ("NA", "")
 
-FREQUENCIES = {
+#: DBnomics' ``@frequency`` -> tracker frequency.
+FREQUENCY_OF_NAME: dict[str, Frequency] = {
     "annual": "A",
     "quarterly": "Q",
     "monthly": "M",
@@ -55,7 +55,7 @@ FREQUENCIES = {
 _VINTAGE = re.compile(r"(?P<base>.+):(?:(?P<year>[1-9]\d{3})-(?P<month>0[1-9]|1[0-2])|latest)")
 
 
-def sniff(path: Path, head: bytes) -> bool:
+def sniff(source: SourceLike, head: bytes) -> bool:
     """True for a JSON object holding ``series.docs`` with DBnomics' provider/dataset codes."""
     text = head.removeprefix(codecs.BOM_UTF8).lstrip()
     if not text.startswith(b"{"):
@@ -71,12 +71,12 @@ def sniff(path: Path, head: bytes) -> bool:
     return (series and codes) or (metadata and b'"datasets"' in text)
 
 
-def read(path: Path) -> list[RawRelease]:
+def read(source: SourceLike) -> list[RawRelease]:
     """Read a DBnomics series response: one release per dataset (vintage) it holds.
 
     Parameters
     ----------
-    path
+    source
         The JSON file saved from the DBnomics API (v22, with observations).
 
     Returns
@@ -91,8 +91,9 @@ def read(path: Path) -> list[RawRelease]:
     ValidationError
         Values that are not numbers, or a period given twice; one line per problem.
     """
-    file = path.name
-    docs, providers = _load(path)
+    source = Source.of(source)
+    file = source.name
+    docs, providers = _load(source)
 
     # One frame for every observation of every doc.
     frames, metadata = [], []
@@ -126,7 +127,7 @@ def read(path: Path) -> list[RawRelease]:
         file=file,
         hint=HINT,
         column=None,
-        missing=MISSING,
+        missing=MISSING_DBNOMICS,
         where=lambda row: f"series {row['series_id']} period {row['period']}: ",
         lines=False,
     )
@@ -167,9 +168,9 @@ def _texts(items: list[Any]) -> list[str | None]:
     ]
 
 
-def _load(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    file = path.name
-    raw = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+def _load(source: Source) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    file = source.name
+    raw = source.read_bytes().removeprefix(codecs.BOM_UTF8)
     try:
         document = json.loads(raw)
     except UnicodeDecodeError as exc:
@@ -311,7 +312,7 @@ def _release(
     else:
         published = None
     unknown = sorted(
-        {f for f in dataset["frequency"].to_list() if f is not None and f not in FREQUENCIES}
+        {f for f in dataset["frequency"].to_list() if f is not None and f not in FREQUENCY_OF_NAME}
     )
     if unknown:
         notes.append(f"{file}: frequency {', '.join(unknown)} has no tracker code: set it yourself")
@@ -326,7 +327,7 @@ def _release(
     series = dataset.select(
         "series_id",
         pl.col("series_name").alias("name"),
-        pl.col("frequency").replace_strict(FREQUENCIES, default=None).alias("frequency"),
+        pl.col("frequency").replace_strict(FREQUENCY_OF_NAME, default=None).alias("frequency"),
         pl.lit(source).alias("source"),
         pl.when(pl.col("forecast"))
         .then(pl.lit("forecast"))

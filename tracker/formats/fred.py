@@ -21,12 +21,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import polars as pl
 
 from tracker.errors import FormatError, problem
-from tracker.formats import RawRelease
+from tracker.formats import RawRelease, Source, SourceLike
 from tracker.formats.tabular import (
     LINE,
     decode,
@@ -48,7 +47,7 @@ _VINTAGE = re.compile(r".+_\d{8}")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]*")
 
 
-def sniff(path: Path, head: bytes) -> bool:
+def sniff(source: SourceLike, head: bytes) -> bool:
     """True for a FRED header (``DATE``/``observation_date`` + ids), not ALFRED's.
 
     The rows are not looked at: a FRED header with a bad date below it is a broken FRED file,
@@ -61,12 +60,12 @@ def sniff(path: Path, head: bytes) -> bool:
     return is_fred_header(header) and not all(_VINTAGE.fullmatch(name) for name in header[1:])
 
 
-def read(path: Path) -> list[RawRelease]:
+def read(source: SourceLike) -> list[RawRelease]:
     """Read a fredgraph.csv: one release holding every series column.
 
     Parameters
     ----------
-    path
+    source
         The CSV file as downloaded from FRED.
 
     Returns
@@ -81,8 +80,9 @@ def read(path: Path) -> list[RawRelease]:
     ValidationError
         Bad dates or values, or a date given twice; one line per problem.
     """
-    file = path.name
-    data, notes = decode(path.read_bytes(), file=file, expected=EXPECTED)
+    source = Source.of(source)
+    file = source.name
+    data, notes = decode(source.read_bytes(), file=file, expected=EXPECTED)
     table = read_table(data, file=file, separator=",", expected=EXPECTED)
     check_header(table.header, file=file)
     date_column, *ids = table.header

@@ -77,25 +77,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
 from tracker import periods
 from tracker.errors import FormatError, ValidationError, clip, problem
-from tracker.formats import RawRelease
-from tracker.formats.tabular import MAX_PROBLEMS, parse_column
+from tracker.formats import RawRelease, Source, SourceLike
+from tracker.formats.tabular import parse_column
+from tracker.vocab import MAX_PROBLEMS, MISSING_SDMX, Frequency, Status
 
 NAME = "sdmx_csv"
 
 TIME = "TIME_PERIOD"
 MEASURE = "OBS_VALUE"
-#: Cells that SDMX files use for "no value".
-MISSING = ("", "NaN", "nan", "NA", "#N/A")
 #: OBS_STATUS codes (SDMX code list CL_OBS_STATUS) that map onto tracker statuses.
-STATUS_OF_OBS_STATUS = {"A": "actual", "E": "estimate", "P": "provisional", "F": "forecast"}
+STATUS_OF_OBS_STATUS: dict[str, Status] = {
+    "A": "actual", "E": "estimate", "P": "provisional", "F": "forecast",
+}  # fmt: skip
 #: SDMX FREQ codes -> tracker frequencies (B, business days, are dated days).
-FREQUENCY_OF_FREQ = {"A": "A", "S": "S", "Q": "Q", "M": "M", "W": "W", "D": "D", "B": "D"}
+FREQUENCY_OF_FREQ: dict[str, Frequency] = {
+    "A": "A", "S": "S", "Q": "Q", "M": "M", "W": "W", "D": "D", "B": "D",
+}  # fmt: skip
 FREQUENCY_COLUMNS = ("FREQ", "FREQUENCY")
 GEO_COLUMNS = ("REF_AREA", "LOCATION", "COUNTRY")
 ACTIONS = ("I", "A", "M", "R", "D")
@@ -123,7 +125,7 @@ class _Column:
     label: str | None = None  # polars column holding its labels=name label column
 
 
-def sniff(path: Path, head: bytes) -> bool:
+def sniff(source: SourceLike, head: bytes) -> bool:
     """True when the header starts with ``DATAFLOW`` or ``STRUCTURE[..]`` and a separator."""
     first = head.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
     match = _HEAD.match(first)
@@ -136,12 +138,12 @@ def sniff(path: Path, head: bytes) -> bool:
     return rest[0] != ""
 
 
-def read(path: Path) -> list[RawRelease]:
+def read(source: SourceLike) -> list[RawRelease]:
     """Read an SDMX-CSV 1.0/2.0/2.1 data message as one release.
 
     Parameters
     ----------
-    path
+    source
         The file as downloaded.
 
     Returns
@@ -158,8 +160,9 @@ def read(path: Path) -> list[RawRelease]:
     ValidationError
         Bad cells: one line per problem with file, line, column, value and fix.
     """
-    name = path.name
-    data = path.read_bytes()
+    source = Source.of(source)
+    name = source.name
+    data = source.read_bytes()
     version, separator = _header(name, data)
     lines, blank = _record_lines(name, data, separator)
 
@@ -666,7 +669,7 @@ def _observations(
         )
     frame = frame.with_columns(pl.when(is_delete).then(None).otherwise(value_text).alias("_value"))
     values, value_problems = parse_column(
-        frame, "_value", file=name, missing=MISSING, label=MEASURE, fix=_NOT_A_NUMBER_FIX
+        frame, "_value", file=name, missing=MISSING_SDMX, label=MEASURE, fix=_NOT_A_NUMBER_FIX
     )
     problems.extend(value_problems)
 

@@ -51,7 +51,6 @@ import io
 import logging
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -60,16 +59,16 @@ if TYPE_CHECKING:
     from sdmx.message import DataMessage
 
 from tracker.errors import FormatError, ValidationError
-from tracker.formats import RawRelease
+from tracker.formats import RawRelease, Source, SourceLike
 from tracker.formats.sdmx_csv import (
     FREQUENCY_COLUMNS,
     FREQUENCY_OF_FREQ,
     GEO_COLUMNS,
-    MISSING,
     STATUS_OF_OBS_STATUS,
     TIME,
 )
 from tracker.formats.tabular import parse_column
+from tracker.vocab import MISSING_SDMX
 
 NAME = "sdmx_ml"
 
@@ -91,17 +90,17 @@ _DATASET_TAG = re.compile(rb"<(?:[\w.\-]+:)?DataSet\b[^>]*>")
 _ACTION = re.compile(rb"""\baction\s*=\s*["'](\w+)["']""")
 
 
-def sniff(path: Path, head: bytes) -> bool:
+def sniff(source: SourceLike, head: bytes) -> bool:
     """True for XML whose first bytes carry the SDMX-ML 2.1 message namespace."""
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and NAMESPACE in head
 
 
-def read(path: Path) -> list[RawRelease]:
+def read(source: SourceLike) -> list[RawRelease]:
     """Read an SDMX-ML 2.1 data message as one release.
 
     Parameters
     ----------
-    path
+    source
         The message as downloaded (GenericData or StructureSpecificData).
 
     Returns
@@ -118,14 +117,15 @@ def read(path: Path) -> list[RawRelease]:
     ValidationError
         Observation values that are not numbers (by observation ordinal).
     """
-    name = path.name
-    message = _parse(path)
+    source = Source.of(source)
+    name = source.name
+    message = _parse(source)
     notes: list[str] = []
     if not message.data:
         raise FormatError(
             f"error: {name}: the message holds no data sets (the query matched no data?)"
         )
-    actions = _dataset_actions(path)
+    actions = _dataset_actions(source)
     structure = message.structure
     agency = _agency(message)
     flow, flow_note = _flow(message)
@@ -189,7 +189,7 @@ def read(path: Path) -> list[RawRelease]:
     )
     # The "line" of an XML observation is its ordinal: say so in the message.
     values, problems = parse_column(
-        frame, "text", file=name, missing=MISSING, label="OBS_VALUE",
+        frame, "text", file=name, missing=MISSING_SDMX, label="OBS_VALUE",
         fix="use NaN for a missing value", locator="observation",
     )  # fmt: skip
     if problems:
@@ -239,16 +239,15 @@ def read(path: Path) -> list[RawRelease]:
     ]
 
 
-def _parse(path: Path) -> DataMessage:
+def _parse(source: Source) -> DataMessage:
     """The message as sdmx1 reads it, or a FormatError saying why it cannot be read."""
     # sdmx1 takes ~0.8 s to import: load it only when an SDMX-ML file is actually read.
     import sdmx
     from sdmx.message import DataMessage
 
-    name = path.name
-    with path.open("rb") as fh:
-        head = fh.read(65536)
-    if not sniff(path, head):
+    name = source.name
+    head = source.head()
+    if not sniff(source, head):
         found = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:40].decode("utf-8", "replace")
         if b"<html" in head[:1024].lower():
             raise FormatError(
@@ -265,7 +264,7 @@ def _parse(path: Path) -> DataMessage:
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        with path.open("rb") as fh, contextlib.redirect_stdout(io.StringIO()):
+        with source.open() as fh, contextlib.redirect_stdout(io.StringIO()):
             message = sdmx.read_sdmx(fh, format="XML")
     except Exception as exc:
         cause = exc.__cause__ or exc
@@ -289,10 +288,10 @@ def _parse(path: Path) -> DataMessage:
     return message
 
 
-def _dataset_actions(path: Path) -> list[str]:
+def _dataset_actions(source: Source) -> list[str]:
     """The ``action`` of each ``<DataSet>`` in file order ("" when absent)."""
     actions = []
-    for tag in _DATASET_TAG.finditer(path.read_bytes()):
+    for tag in _DATASET_TAG.finditer(source.read_bytes()):
         match = _ACTION.search(tag[0])
         actions.append(match[1].decode() if match else "")
     return actions

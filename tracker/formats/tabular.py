@@ -18,15 +18,10 @@ from typing import Literal
 import polars as pl
 
 from tracker.errors import FormatError, Problem, ValidationError, clip, printable, problem
+from tracker.vocab import HEAD_BYTES, MAX_PROBLEMS, MISSING_CANONICAL, MISSING_CSV
 
-#: At most this many problem lines per check; a summary line counts the rest.
-MAX_PROBLEMS = 50
 #: Name of the column holding each row's 1-based line in the file.
 LINE = "__line"
-#: Cell values that mean "published as missing" in CSV formats.
-MISSING = ("", ".")
-#: Cells that mean "published as missing" in any format tracker reads (the seed, SDMX).
-MISSING_TOKENS = ("", ".", "NA", "N/A", "#N/A", "NaN", "nan")
 
 NumberStyle = Literal["plain", "thousands", "decimal_comma"]
 
@@ -34,8 +29,6 @@ NumberStyle = Literal["plain", "thousands", "decimal_comma"]
 SEPARATORS = (",", ";", "\t", "|")
 #: Lines (after blank ones) a reader samples to recognise a file.
 SNIFF_LINES = 20
-#: Bytes of a file's head handed to ``sniff``.
-HEAD_BYTES = 65536
 #: More NUL bytes than this in the first bytes: binary data, not a text file with a damaged cell.
 _STRAY_NULS = 8
 _FRED_DATE_COLUMNS = ("DATE", "observation_date")
@@ -480,7 +473,7 @@ def number_style(raw: pl.Series, *, separator: str) -> NumberStyle:
 
 
 def number_expr(
-    raw: pl.Expr, *, style: NumberStyle = "plain", missing: Sequence[str] = MISSING
+    raw: pl.Expr, *, style: NumberStyle = "plain", missing: Sequence[str] = MISSING_CSV
 ) -> pl.Expr:
     """Float64 from text; null for a missing token and for text that is not a number."""
     text = raw.str.strip_chars()
@@ -510,7 +503,7 @@ def parse_numbers(
     raw: str = "raw",
     column: str | None = "column",
     styles: dict[str, NumberStyle] | None = None,
-    missing: Sequence[str] = MISSING,
+    missing: Sequence[str] = MISSING_CSV,
     where: Callable[[dict], str] | None = None,
     lines: bool = True,
     label: str | None = None,
@@ -602,7 +595,7 @@ def parse_column(
     *,
     file: str,
     line_column: str = "line",
-    missing: Sequence[str] = MISSING_TOKENS,
+    missing: Sequence[str] = MISSING_CANONICAL,
     label: str | None = None,
     fix: str = "use an empty cell for a missing value",
     locator: str = "line",

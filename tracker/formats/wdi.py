@@ -34,12 +34,11 @@ from __future__ import annotations
 import csv
 import re
 from datetime import datetime
-from pathlib import Path
 
 import polars as pl
 
 from tracker.errors import FormatError, problem
-from tracker.formats import RawRelease
+from tracker.formats import RawRelease, Source, SourceLike
 from tracker.formats.tabular import (
     LINE,
     decode,
@@ -50,6 +49,7 @@ from tracker.formats.tabular import (
     read_table,
     report,
 )
+from tracker.vocab import EMPTY_WDI, HEAD_BYTES
 
 NAME = "wdi"
 SOURCE = "World Bank (WDI)"
@@ -75,7 +75,7 @@ _PREAMBLE_LINES = 20
 _YEAR = re.compile(r"\d{4}")
 
 
-def sniff(path: Path, head: bytes) -> bool:
+def sniff(source: SourceLike, head: bytes) -> bool:
     """True for a WDI bulk data CSV: the ``"Data Source"`` preamble and the WDI header, or the
     header on the first line (a copy whose preamble was deleted: it then has no published date)."""
     lines = head_lines(head)
@@ -92,14 +92,14 @@ def _is_header(line: str) -> bool:
     return line.replace('"', "").startswith(",".join(ID_COLUMNS))
 
 
-def read(path: Path) -> list[RawRelease]:
+def read(source: SourceLike) -> list[RawRelease]:
     """Read a WDI bulk CSV: one release, published on its "Last Updated Date".
 
     Parameters
     ----------
-    path
+    source
         The ``API_...csv`` data file (its ``Metadata_Country_...csv`` beside it is used to tag
-        aggregates when present).
+        aggregates when present; a file given as bytes has nothing beside it).
 
     Returns
     -------
@@ -113,12 +113,13 @@ def read(path: Path) -> list[RawRelease]:
     ValidationError
         Values that are not numbers, or a series given twice; one line per problem.
     """
-    file = path.name
-    data, notes = decode(path.read_bytes(), file=file, expected=EXPECTED)
+    data_file = Source.of(source)
+    file = data_file.name
+    data, notes = decode(data_file.read_bytes(), file=file, expected=EXPECTED)
 
     # Read the preamble.
     # Split on "\n" only, so that line indexes match byte offsets (and line numbers).
-    lines = [line.rstrip("\r") for line in data[:65536].decode("utf-8", "replace").split("\n")]
+    lines = [line.rstrip("\r") for line in data[:HEAD_BYTES].decode("utf-8", "replace").split("\n")]
     if lines and lines[0].replace('"', "").startswith("Country Code,Region"):
         raise FormatError(
             problem(
@@ -163,7 +164,7 @@ def read(path: Path) -> list[RawRelease]:
     )
     cells = long.height
     # Empty cells are years without data, not published missing values (module docstring).
-    long = long.filter(~pl.col("raw").str.strip_chars().fill_null("").is_in(["", ".."]))
+    long = long.filter(~pl.col("raw").str.strip_chars().fill_null("").is_in(list(EMPTY_WDI)))
     long, problems = parse_numbers(long, file=file, hint=HINT)
     blank_codes = long.filter(
         pl.col("Country Code").str.strip_chars().fill_null("").eq("")
@@ -193,7 +194,7 @@ def read(path: Path) -> list[RawRelease]:
     frame = long.sort("series_id", "column").select(
         "series_id", pl.col("column").alias("period"), "value", pl.col(LINE).alias("line")
     )
-    aggregates, more = _aggregates(path)
+    aggregates, more = _aggregates(data_file)
     notes += more
     notes.append(f"{file}: dropped {cells - long.height:,} empty cells (years without data)")
     return [
@@ -259,10 +260,11 @@ def _check_header(header: list[str], *, file: str, line: int) -> list[str]:
     return years
 
 
-def _aggregates(path: Path) -> tuple[set[str], list[str]]:
+def _aggregates(data_file: Source) -> tuple[set[str], list[str]]:
     """Aggregate codes: from the companion metadata when present, else the built-in list."""
-    candidates = sorted(path.parent.glob("*Metadata_Country_*.csv"))
-    code = re.search(r"API_(.+?)_DS2", path.name)
+    folder = data_file.folder
+    candidates = sorted(folder.glob("*Metadata_Country_*.csv")) if folder is not None else []
+    code = re.search(r"API_(.+?)_DS2", data_file.name)
     if len(candidates) > 1 and code:
         candidates = [c for c in candidates if f"API_{code[1]}" in c.name] or candidates
     if len(candidates) != 1:
@@ -287,7 +289,8 @@ def _aggregates(path: Path) -> tuple[set[str], list[str]]:
     listed = set(known["Country Code"].to_list())
     # Codes the metadata lacks (INX, "Not classified") fall back to the built-in list.
     found = set(known.filter("aggregate")["Country Code"].to_list())
-    return found | (AGGREGATES - listed), [f"{path.name}: aggregates tagged from {metadata.name}"]
+    note = f"{data_file.name}: aggregates tagged from {metadata.name}"
+    return found | (AGGREGATES - listed), [note]
 
 
 def _unit(name: str) -> tuple[str | None, str]:

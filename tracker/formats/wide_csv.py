@@ -34,14 +34,12 @@ from __future__ import annotations
 
 import csv
 import re
-from pathlib import Path
 
 import polars as pl
 
 from tracker.errors import FormatError, problem
-from tracker.formats import RawRelease
+from tracker.formats import RawRelease, Source, SourceLike
 from tracker.formats.tabular import (
-    HEAD_BYTES,
     LINE,
     SEPARATORS,
     SNIFF_LINES,
@@ -59,6 +57,7 @@ from tracker.formats.tabular import (
     series_frequencies,
     split_line,
 )
+from tracker.vocab import HEAD_BYTES
 
 NAME = "wide_csv"
 EXPECTED = "a CSV with a date column followed by numeric columns (e.g. 'Date,Rate')"
@@ -72,7 +71,7 @@ def series_id_for(column: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", column.strip().upper()).strip("_")
 
 
-def sniff(path: Path, head: bytes) -> bool:
+def sniff(source: SourceLike, head: bytes) -> bool:
     """True for a date column followed by numeric columns (and not FRED's header)."""
     lines = head_lines(head)
     if not lines or len(lines) < 2:
@@ -105,12 +104,12 @@ def sniff(path: Path, head: bytes) -> bool:
     return all(checks)
 
 
-def read(path: Path) -> list[RawRelease]:
+def read(source: SourceLike) -> list[RawRelease]:
     """Read a wide CSV: one release whose series ids come from the column names.
 
     Parameters
     ----------
-    path
+    source
         The CSV file.
 
     Returns
@@ -125,8 +124,9 @@ def read(path: Path) -> list[RawRelease]:
     ValidationError
         Bad dates or numbers, or a date given twice; one line per problem.
     """
-    file = path.name
-    data, notes = decode(path.read_bytes(), file=file, expected=EXPECTED)
+    source = Source.of(source)
+    file = source.name
+    data, notes = decode(source.read_bytes(), file=file, expected=EXPECTED)
 
     # Find the separator and read the table.
     lines = head_lines(data[:HEAD_BYTES]) or []

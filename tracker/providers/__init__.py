@@ -28,6 +28,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar
 
 from tracker.errors import TrackerError
+from tracker.vocab import FREQUENCIES
 
 if TYPE_CHECKING:
     from tracker.formats import RawRelease
@@ -159,7 +160,7 @@ def frequency_of(codes: Iterable[str]) -> str | None:
             kinds.add(periods.parse(code)[0])
         except periods.PeriodError:
             return None
-    return kinds.pop() if len(kinds) == 1 and kinds <= set(periods.FREQUENCIES) else None
+    return kinds.pop() if len(kinds) == 1 and kinds <= set(FREQUENCIES) else None
 
 
 def unit_kind_of(unit: str) -> str | None:

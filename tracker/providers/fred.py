@@ -42,6 +42,7 @@ from tracker.formats import RawRelease
 from tracker.providers import Described, Fetched, Progress, ProviderError, unit_kind_of
 from tracker.providers import Provider as BaseProvider
 from tracker.providers.http import decode_json, describe_body, gave_up, redact
+from tracker.vocab import Frequency
 
 NAME = "fred"
 BASE_URL = "https://api.stlouisfed.org"
@@ -52,7 +53,9 @@ KEY_HELP = (
     "https://fred.stlouisfed.org/docs/api/api_key.html"
 )
 #: FRED's ``frequency_short`` -> tracker frequency.
-FREQUENCIES = {"D": "D", "W": "W", "BW": "irregular", "M": "M", "Q": "Q", "SA": "S", "A": "A"}
+FREQUENCY_OF_FRED: dict[str, Frequency] = {
+    "D": "D", "W": "W", "BW": "irregular", "M": "M", "Q": "Q", "SA": "S", "A": "A",
+}  # fmt: skip
 
 
 class Provider(BaseProvider):
@@ -163,7 +166,7 @@ class Provider(BaseProvider):
         series_id = str(info.get("id") or key)
         notes: list[str] = []
         short = str(info.get("frequency_short") or "")
-        frequency = FREQUENCIES.get(short) or FREQUENCIES.get(short[:1])
+        frequency = FREQUENCY_OF_FRED.get(short) or FREQUENCY_OF_FRED.get(short[:1])
         if frequency is None:
             raise ProviderError(
                 f"FRED series {series_id} has frequency '{info.get('frequency')}', which "

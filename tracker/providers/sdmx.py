@@ -30,10 +30,8 @@ import io
 import logging
 import os
 import re
-import tempfile
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -49,6 +47,7 @@ from tracker.providers import (
 )
 from tracker.providers import Provider as BaseProvider
 from tracker.providers.http import Http, describe_body, gave_up, redact
+from tracker.vocab import HEAD_BYTES
 
 if TYPE_CHECKING:
     from tracker.formats import RawRelease
@@ -263,21 +262,17 @@ class Provider(BaseProvider):
 
     def _read(self, content: bytes, *, source: str, since: datetime | None) -> RawRelease | None:
         """The answer as one release via `tracker.formats.sdmx_ml` (None: no observations)."""
-        from tracker.formats import conform, sdmx_ml
+        from tracker.formats import Source, conform, sdmx_ml
 
-        with tempfile.TemporaryDirectory(prefix="tracker-sdmx-") as folder:
-            path = Path(folder) / f"{source}.xml"
-            path.write_bytes(content)
-            try:
-                raw = sdmx_ml.read(path)[0]
-            except TrackerError as exc:
-                text = exc.message.split("\n")[0].removeprefix("error: ")
-                text = text.removeprefix(f"{path.name}: ").removeprefix(f"{path.name}:")
-                if since is not None and (
-                    "holds no data sets" in text or "no observations" in text
-                ):
-                    return None
-                raise ProviderError(f"{source}'s answer cannot be used: {text.strip()}") from None
+        answer = Source(f"{source}.xml", data=content)
+        try:
+            raw = sdmx_ml.read(answer)[0]
+        except TrackerError as exc:
+            text = exc.message.split("\n")[0].removeprefix("error: ")
+            text = text.removeprefix(f"{answer.name}: ").removeprefix(f"{answer.name}:")
+            if since is not None and ("holds no data sets" in text or "no observations" in text):
+                return None
+            raise ProviderError(f"{source}'s answer cannot be used: {text.strip()}") from None
         raw.frame = conform(raw.frame)
         return raw
 
@@ -315,7 +310,7 @@ def _published(message: Any, response: requests.Response) -> tuple[datetime | No
     dates = [d for d in found if d is not None]
     if dates:
         return max(dates), "the series' LAST_UPDATE"
-    valid_from = _VALID_FROM.search(response.content[:65536])
+    valid_from = _VALID_FROM.search(response.content[:HEAD_BYTES])
     if valid_from:
         moment = _moment(valid_from[1].decode("utf-8", "replace"))
         if moment is not None:
