@@ -88,6 +88,7 @@ class Store:
         url: str | None = None,
         format: str | None = None,
         alfred_output: str | None = None,
+        sheet: str | None = None,
         mapping: Mapping[str, str] | str | Path | None = None,
         dry_run: bool = False,
     ) -> list[appending.AppendResult]:
@@ -110,6 +111,8 @@ class Store:
         alfred_output
             ``"all"`` or ``"changes"``: which ALFRED download a vintage-wide file is when its
             README does not say (``tracker append --alfred-output``).
+        sheet
+            The sheet of an Excel workbook to read (default: its first; ``--sheet``).
         mapping
             Series ids to rename, ``{"RATE": "USA.YIELD.10Y"}`` (``--map``), or a mapping file,
             CSV ``from,to`` or TOML (``--mapping``).
@@ -139,6 +142,7 @@ class Store:
             mapping=mapping,
             format=format,
             alfred_output=alfred_output,
+            sheet=sheet,
             dry_run=dry_run,
         )
 

@@ -13,6 +13,7 @@ A release adds rows; nothing is updated in place. Only what a release adds or ch
 
 from __future__ import annotations
 
+import difflib
 import getpass
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
@@ -122,8 +123,19 @@ def _infer_frequency(codes: pl.Series) -> str | None:
     return None
 
 
+def close_ids(series_id: str, known: Sequence[str], *, limit: int = 3) -> list[str]:
+    """Known ids that look like a typo of ``series_id`` (closest first)."""
+    return difflib.get_close_matches(series_id, known, n=limit, cutoff=0.85)
+
+
 def _series_to_register(
-    raw: RawRelease, unknown: list[str], source: str, file_name: str
+    raw: RawRelease,
+    unknown: list[str],
+    source: str,
+    file_name: str,
+    known: Sequence[str] = (),
+    *,
+    dry_run: bool = False,
 ) -> tuple[pl.DataFrame | None, list[str], list[str]]:
     """Catalogue rows for unknown series the file describes, notes, and problems for the rest."""
     problems: list[str] = []
@@ -139,27 +151,36 @@ def _series_to_register(
     lines = dict(first_line)
     for series_id in unknown:
         meta = by_id.get(series_id)
+        periods_of = raw.frame.filter(pl.col("series_id") == series_id)["period"]
+        close = close_ids(series_id, known) if len(problems) < MAX_PROBLEMS else []
         if meta is None:
+            # The command that defines it, with every flag `tracker define` needs and the
+            # frequency the file's periods show: following the hint works.
+            guess = _infer_frequency(periods_of) or "M"
+            define = (
+                f"tracker define {series_id} --name NAME --unit UNIT --unit-kind level "
+                f"--frequency {guess} --source '{source}'"
+            )
+            typo = f"did you mean {' or '.join(close)}? if not, " if close else ""
             problems.append(
                 report(
                     lines.get(series_id),
                     "series_id",
-                    f"'{series_id}' is not a known series (define it first: "
-                    f"tracker define {series_id} --name NAME --unit UNIT --frequency M "
-                    "--source SOURCE, or tracker define --from-csv catalogue.csv)",
+                    f"'{series_id}' is not a known series ({typo}define it first: {define}, "
+                    "or many at once with tracker define --from-csv catalogue.csv)",
                 )
             )
             continue
-        frequency = meta.get("frequency") or _infer_frequency(
-            raw.frame.filter(pl.col("series_id") == series_id)["period"]
-        )
+        frequency = meta.get("frequency") or _infer_frequency(periods_of)
         if frequency is None:
             problems.append(
                 report(
                     lines.get(series_id),
                     "series_id",
                     f"'{series_id}' is new and its frequency cannot be told from the file "
-                    f"(define it first: tracker define {series_id} --frequency M ...)",
+                    f"(define it first: tracker define {series_id} --name NAME --unit UNIT "
+                    f"--unit-kind level --frequency Q --source '{source}', with its frequency: "
+                    "A, S, Q, M, W, D or irregular)",
                 )
             )
             continue
@@ -177,7 +198,14 @@ def _series_to_register(
         }
         rows.append(row)
         guessed = [k for k in ("unit", "unit_kind") if not meta.get(k)]
-        note = f"registered new series {series_id} ({FREQUENCY_NAMES[frequency]})"
+        verb = "would register" if dry_run else "registered"
+        note = f"{verb} new series {series_id} ({FREQUENCY_NAMES[frequency]})"
+        if close:
+            # A FRED column with a typo would otherwise become a series of its own unnoticed.
+            note += (
+                f"; it looks like {' or '.join(close)}, already in the store: if it is a typo, "
+                f"append with --map {series_id}={close[0]} instead"
+            )
         if guessed:
             note += (
                 f"; the file does not give its {' or '.join(guessed)} "
@@ -187,7 +215,7 @@ def _series_to_register(
         notes.append(note)
     frame = pl.DataFrame(rows, schema=SERIES_SCHEMA) if rows else None
     if len(notes) > MAX_NOTES:
-        notes = [_registered_note(rows)]
+        notes = [_registered_note(rows, dry_run=dry_run)]
     return frame, notes, problems
 
 
@@ -195,7 +223,7 @@ def _series_to_register(
 MAX_NOTES = 10
 
 
-def _registered_note(rows: list[dict]) -> str:
+def _registered_note(rows: list[dict], *, dry_run: bool = False) -> str:
     """One note for many registered series (a FRED download can hold thousands)."""
     by_frequency: dict[str, int] = {}
     for row in rows:
@@ -203,7 +231,8 @@ def _registered_note(rows: list[dict]) -> str:
     counts = ", ".join(f"{n:,} {FREQUENCY_NAMES[f]}" for f, n in sorted(by_frequency.items()))
     shown = ", ".join(row["series_id"] for row in rows[:5])
     return (
-        f"registered {len(rows):,} new series ({counts}): {shown} and {len(rows) - 5:,} more "
+        f"{'would register' if dry_run else 'registered'} {len(rows):,} new series ({counts}): "
+        f"{shown} and {len(rows) - 5:,} more "
         "(tracker series lists them; set units with tracker define ID --unit ... "
         "--unit-kind ... --replace, or many at once with tracker define --from-csv)"
     )
@@ -331,7 +360,9 @@ def _fit_periods(
 ) -> tuple[pl.DataFrame, list[str]]:
     """Add ``period`` (DATE start) and ``period_end`` checked against each series' frequency."""
     frame = frame.with_columns(
-        pl.col("series_id").replace_strict(frequencies, default=None).alias("frequency")
+        pl.col("series_id")
+        .replace_strict(frequencies, default=None, return_dtype=pl.String)
+        .alias("frequency")
     )
     table = periods.fit_all(con, frame.select(pl.col("period").alias("code"), "frequency").unique())
     # Join only the key columns and add the result: a join of the whole frame would copy it.
@@ -567,9 +598,11 @@ def _changes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The rows of ``diffed`` that add or change something, in (series_id, period) order."""
     return con.sql(
         """
-        SELECT series_id, period, period_end, value, status, note, previous_value,
-               previous_status, change
-        FROM diffed WHERE change <> 'unchanged' ORDER BY series_id, period
+        SELECT d.series_id, d.period, d.period_end,
+               period_code(s.frequency, d.period, d.period_end) AS period_code,
+               d.value, d.status, d.note, d.previous_value, d.previous_status, d.change
+        FROM diffed AS d JOIN series AS s ON s.series_id = d.series_id
+        WHERE d.change <> 'unchanged' ORDER BY d.series_id, d.period
         """
     ).pl()
 
@@ -697,7 +730,9 @@ def _append_one(
     ids = raw.frame["series_id"].unique()
     unknown = sorted(set(ids.to_list()) - set(series["series_id"].to_list()))
     if unknown:
-        new_series, notes, unknown_problems = _series_to_register(raw, unknown, source, file_name)
+        new_series, notes, unknown_problems = _series_to_register(
+            raw, unknown, source, file_name, series["series_id"].to_list(), dry_run=dry_run
+        )
         problems.extend(unknown_problems)
         if new_series is not None:
             upsert_series(con, new_series)
@@ -781,6 +816,7 @@ def append(
     mapping: Mapping[str, str] | None = None,
     format: str | None = None,
     alfred_output: str | None = None,
+    sheet: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
     progress_rows: int = 0,
@@ -812,6 +848,8 @@ def append(
     alfred_output
         Which ALFRED download a vintage-wide file is (``"all"`` or ``"changes"``) when the file
         does not say it.
+    sheet
+        The sheet of an Excel workbook to read (default: its first).
     dry_run
         Compute and return the diff (with the changed rows) but write nothing.
     progress
@@ -831,7 +869,9 @@ def append(
         same series (`ReleaseError`), a busy store (`StoreError`); nothing is written then.
     """
     # Read every source before the write lock is taken.
-    releases = read_releases(sources, format=format, alfred_output=alfred_output, mapping=mapping)
+    releases = read_releases(
+        sources, format=format, alfred_output=alfred_output, sheet=sheet, mapping=mapping
+    )
     rows = sum(raw.frame.height for raw, _ in releases)
     say = progress if progress is not None and rows > progress_rows else None
     # Validate, diff and write.
@@ -844,6 +884,7 @@ def read_releases(
     *,
     format: str | None = None,
     alfred_output: str | None = None,
+    sheet: str | None = None,
     mapping: Mapping[str, str] | None = None,
 ) -> list[tuple[RawRelease, str]]:
     """The releases the sources hold, mapped, as ``(raw_release, file_name)`` pairs in order
@@ -859,7 +900,7 @@ def read_releases(
             continue
         source = Source.of(item)
         names.append(source.name)
-        read = formats.read(source, format=format, alfred_output=alfred_output)
+        read = formats.read(source, format=format, alfred_output=alfred_output, sheet=sheet)
         releases.extend((raw, source.name) for raw in read)
     if mapping:
         from tracker.formats.mapping import apply_mapping

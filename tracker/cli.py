@@ -355,7 +355,16 @@ class _LazyProgress:
     "(All Observations: a '.' after a value is a withdrawal) or 'changes' (New and Revised "
     "Observations Only: a '.' is unchanged).",
 )
+@click.option("--sheet", help="The sheet of an Excel workbook to read (default: the first).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option(
+    "--show",
+    "show_rows",
+    default="10",
+    show_default=True,
+    metavar="N|all",
+    help="With --dry-run: how many of the changed rows to list.",
+)
 @fail_on_tracker_errors
 def append(
     files: tuple[Path, ...],
@@ -368,23 +377,32 @@ def append(
     mappings: tuple[str, ...],
     mapping_file: Path | None,
     alfred_output: str | None,
+    sheet: str | None,
     dry_run: bool,
+    show_rows: str,
 ) -> None:
     """Append release files: validate every row, diff against the store, commit all at once.
 
     The format is recognised from the content (canonical CSV/Parquet/JSON lines, FRED, ALFRED,
-    SDMX-CSV, SDMX-ML, World Bank WDI, DBnomics). If anything is wrong, nothing is written and
-    each problem is printed as FILE:LINE: column 'C': what is wrong (the fix).
+    SDMX-CSV, SDMX-ML, World Bank WDI, DBnomics, Excel workbooks). If anything is wrong, nothing
+    is written and each problem is printed as FILE:LINE: column 'C': what is wrong (the fix).
 
     \b
     Example:
         tracker append may.csv --source "China customs (GAC)" --published 2025-06-09
         tracker append IMPCH.csv --source FRED --published 2026-02-01 --dry-run
+        tracker append IMPCH.csv --source FRED --published 2026-02-01 --dry-run --show all
         tracker append oecd.csv --map "GDP.WLD=WLD.GDP.OECD_FCST" --published 2025-06-03
         tracker append GDP_vintages.csv --alfred-output all
+        tracker append outlook.xlsx --sheet Forecasts --source IMF --published 2025-04-22
     """
+    import polars as pl
+
     from tracker import append as appending
 
+    if show_rows != "all" and not show_rows.isdigit():
+        raise click.BadParameter(f"'{show_rows}' is not a number or 'all'", param_hint="--show")
+    limit = None if show_rows == "all" else int(show_rows)
     meta = appending.ReleaseMeta(
         source=source, published=appending.parse_published(published), title=title, url=url
     )
@@ -396,6 +414,7 @@ def append(
             mapping=_mapping(mappings, mapping_file),
             format=fmt,
             alfred_output=alfred_output,
+            sheet=sheet,
             dry_run=dry_run,
             progress=progress,
             progress_rows=PROGRESS_ROWS,
@@ -403,15 +422,29 @@ def append(
     for result in results:
         for note in result.notes:
             err.print(f"note: {note}", markup=False)
-        if dry_run and result.changes is not None and result.changes.height:
+        changes = result.changes
+        if dry_run and changes is not None and changes.height and limit != 0:
+            shown = changes if limit is None else changes.head(limit)
+            more = changes.height - shown.height
+            title = f"{result.file_name}: " + (
+                f"the first {shown.height} of {changes.height:,} changed rows" if more else
+                f"the {changes.height:,} changed row{'s' if changes.height > 1 else ''}"
+            )  # fmt: skip
             emit(
-                result.changes.select(
-                    "change", "series_id", "period", "previous_value", "value", "status"
+                shown.select(
+                    "change",
+                    "series_id",
+                    pl.col("period_code").alias("period"),
+                    "previous_value",
+                    "value",
+                    "status",
                 ),
                 "table",
                 None,
-                title=f"{result.file_name}: changes",
+                title=title,
             )
+            if more:
+                err.print(f"… and {more:,} more (--show all lists them)", markup=False)
         out.print(result.summary(), markup=False)
 
 

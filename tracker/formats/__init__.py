@@ -177,6 +177,7 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
 
 # Sniffing order matters: the most specific signatures first, the canonical CSV last.
 _MODULES = (
+    "excel",
     "sdmx_csv",
     "sdmx_ml",
     "wdi",
@@ -260,8 +261,8 @@ def _zip_problem(source: Source) -> str:
         )
     if "[Content_Types].xml" in names:
         return (
-            f"error: {name}: is an Office document (an Excel workbook?), not a release "
-            "file; save the sheet as CSV and append that"
+            f"error: {name}: is an Office document other than an Excel workbook (.xlsx), not a "
+            "release file; save the table as CSV or .xlsx and append that"
         )
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     return (
@@ -271,13 +272,18 @@ def _zip_problem(source: Source) -> str:
 
 
 def read(
-    source: SourceLike, *, format: str | None = None, alfred_output: str | None = None
+    source: SourceLike,
+    *,
+    format: str | None = None,
+    alfred_output: str | None = None,
+    sheet: str | None = None,
 ) -> list[RawRelease]:
     """Read a release file, sniffing its format unless ``format`` names one.
 
     ``source`` is a path, a binary file object or a `Source` (bytes with a name).
     ``alfred_output`` (``all`` or ``changes``) says which ALFRED output type a vintage-wide
     file is when the file does not say it (see `tracker.formats.alfred`); other files ignore it.
+    ``sheet`` names the sheet of an Excel workbook to read (default: its first).
     """
     source = Source.of(source)
     if not source.exists():
@@ -294,6 +300,10 @@ def read(
             module = formats[format]
         if module.NAME == "alfred":
             releases = module.read(source, output=alfred_output)
+        elif module.NAME == "excel":
+            releases = module.read(source, sheet=sheet)
+        elif sheet is not None:
+            raise FormatError(f"error: {source.name}: --sheet is for Excel workbooks (.xlsx)")
         else:
             releases = module.read(source)
     except TrackerError as exc:

@@ -133,6 +133,11 @@ def _bad_json_line(source: Source) -> int | None:
 def _read_csv(source: Source) -> pl.DataFrame:
     name = source.name
     data = source.read_bytes().removeprefix(codecs.BOM_UTF8)
+    if data.startswith(b"PK\x03\x04"):
+        raise FormatError(
+            f"error: {name}: is a zip archive, not CSV text (an .xlsx workbook? tracker reads "
+            "those: leave out --format, or pass --format excel)"
+        )
     nul = data.find(b"\x00")
     if nul >= 0:
         raise FormatError(

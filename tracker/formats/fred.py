@@ -33,10 +33,12 @@ from tracker.formats.tabular import (
     head_lines,
     is_fred_header,
     melt_dated,
+    number_style,
     read_table,
     series_frequencies,
     split_line,
 )
+from tracker.vocab import HEAD_BYTES
 
 NAME = "fred"
 DATE_COLUMNS = ("observation_date", "DATE")
@@ -56,8 +58,18 @@ def sniff(source: SourceLike, head: bytes) -> bool:
     lines = head_lines(head)
     if not lines:
         return False
-    header = [name.strip() for name in split_line(lines[0], ",")]
+    header = [name.strip() for name in split_line(lines[0], _separator(lines[0]))]
     return is_fred_header(header) and not all(_VINTAGE.fullmatch(name) for name in header[1:])
+
+
+def _separator(header_line: str) -> str:
+    """``,`` as FRED writes it; ``;`` or a tab when a spreadsheet saved the file again (a
+    European one writes ``observation_date;GDPC1`` with decimal commas)."""
+    for separator in (",", ";", "\t"):
+        fields = split_line(header_line, separator)
+        if len(fields) >= 2 and fields[0].strip() in DATE_COLUMNS:
+            return separator
+    return ","
 
 
 def read(source: SourceLike) -> list[RawRelease]:
@@ -83,14 +95,26 @@ def read(source: SourceLike) -> list[RawRelease]:
     source = Source.of(source)
     file = source.name
     data, notes = decode(source.read_bytes(), file=file, expected=EXPECTED)
-    table = read_table(data, file=file, separator=",", expected=EXPECTED)
+    lines = head_lines(data[:HEAD_BYTES]) or [""]
+    separator = _separator(lines[0])
+    table = read_table(data, file=file, separator=separator, expected=EXPECTED)
     check_header(table.header, file=file)
     date_column, *ids = table.header
 
-    # Parse dates and values.
+    # Parse dates and values: FRED writes ISO dates and points; a spreadsheet that saved the
+    # file again may write day-first dates and decimal commas (said in the notes).
+    styles = {c: number_style(table.frame[c], separator=separator) for c in ids}
     _, long = melt_dated(
-        table.frame, date_column=date_column, columns=ids, file=file, hint=HINT, iso_only=True
-    )
+        table.frame, date_column=date_column, columns=ids, file=file, hint=HINT,
+        iso_only=True, styles=styles, notes=notes,
+    )  # fmt: skip
+    if separator != ",":
+        shown = "tab" if separator == "\t" else f"'{separator}'"
+        commas = [c for c, style in styles.items() if style == "decimal_comma"]
+        decimals = f", decimal commas in {', '.join(commas)}" if commas else ""
+        notes.append(
+            f"{file}: a FRED file saved again by a spreadsheet: {shown}-separated{decimals}"
+        )
 
     # Build the release.
     long = long.with_columns(pl.col("column").str.to_uppercase().alias("series_id"))

@@ -139,8 +139,8 @@ def _found_instead(data: bytes) -> str | None:
     """What a file that is not CSV text is instead, or None when it may be CSV text."""
     if data.startswith(b"PK\x03\x04"):
         return (
-            "a zip archive (an .xlsx workbook or a compressed download): "
-            "unzip it or save the sheet as CSV"
+            "a zip archive (an .xlsx workbook? tracker reads those: leave out --format, or pass "
+            "--format excel; a compressed download: unzip it)"
         )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "UTF-16 text: save the file as UTF-8 CSV"
@@ -631,11 +631,18 @@ def parse_column(
 _DATE_FORMATS_HINT = "a date such as 2001-01-01, 2001-01, January 2001, 2001-Q1 or 2001"
 
 
-def date_expr(raw: pl.Expr, *, iso_only: bool = False) -> pl.Expr:
+#: A day, a month and a year in either order, as spreadsheets write dates: 01.10.2009, 1/10/2009.
+_NUMERIC_DATE = r"^(\d{1,2})([./-])(\d{1,2})[./-](\d{4})$"
+
+DateOrder = Literal["day_first", "month_first"]
+
+
+def date_expr(raw: pl.Expr, *, iso_only: bool = False, order: DateOrder | None = None) -> pl.Expr:
     """Date from text (the period's first day); null when the text is not a date.
 
     ISO ``YYYY-MM-DD`` (with an optional midnight time) always; with ``iso_only=False`` also
-    ``YYYY-MM``, ``January 2001``/``Jan 2001``, ``2001-Q1``/``2001Q1`` and ``2001``.
+    ``YYYY-MM``, ``January 2001``/``Jan 2001``, ``2001-Q1``/``2001Q1`` and ``2001``; with an
+    ``order`` (see `date_order`) also ``01.10.2009`` or ``10/01/2009``.
     """
     text = raw.str.strip_chars()
     iso = r"^\d{4}-\d{2}-\d{2}(?:[T ]00:00(?::00(?:\.0+)?)?)?$"
@@ -644,6 +651,24 @@ def date_expr(raw: pl.Expr, *, iso_only: bool = False) -> pl.Expr:
             text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
         )
     ]
+    if order is not None:
+        parts = text.str.extract_groups(_NUMERIC_DATE)
+        first = parts.struct.field("1").cast(pl.Int8, strict=False)
+        second = parts.struct.field("3").cast(pl.Int8, strict=False)
+        day, month = (first, second) if order == "day_first" else (second, first)
+        year = parts.struct.field("4").cast(pl.Int32, strict=False)
+        # Impossible days (31.02.2009) give null, reported as not a date.
+        valid = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+        parsed.append(
+            pl.when(text.str.contains(_NUMERIC_DATE) & valid).then(
+                pl.concat_str(
+                    year.cast(pl.String),
+                    month.cast(pl.String).str.zfill(2),
+                    day.cast(pl.String).str.zfill(2),
+                    separator="-",
+                ).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+            )
+        )
     if not iso_only:
         quarter = text.str.extract_groups(r"^(\d{4})-?Q([1-4])$")
         parsed += [
@@ -669,8 +694,50 @@ def date_expr(raw: pl.Expr, *, iso_only: bool = False) -> pl.Expr:
     return pl.when(day.dt.year() >= 1).then(day)
 
 
+def date_order(values: pl.Series) -> tuple[DateOrder | None, str | None]:
+    """Which way a column writes numeric dates (``01.10.2009``), decided from the whole column.
+
+    Dots are Europe's day-first dates. With ``/`` or ``-`` a first number above 12 means
+    day-first and a second above 12 month-first. Returns ``(order, None)``, ``(None, None)`` when
+    the column has no such dates, or ``(None, why)`` when it cannot be told (every first and second
+    number is 12 or less) or is both.
+    """
+    parts = values.drop_nulls().str.strip_chars().str.extract_groups(_NUMERIC_DATE).struct.unnest()
+    parts = parts.filter(pl.col("4").is_not_null())
+    if parts.is_empty():
+        return None, None
+    first = parts["1"].cast(pl.Int16)
+    second = parts["3"].cast(pl.Int16)
+    if (parts["2"] == ".").any():
+        return "day_first", None
+    day_first, month_first = bool((first > 12).any()), bool((second > 12).any())
+    if day_first and not month_first:
+        return "day_first", None
+    if month_first and not day_first:
+        return "month_first", None
+    example = values.drop_nulls().filter(
+        values.drop_nulls().str.strip_chars().str.contains(_NUMERIC_DATE)
+    )[0]
+    if day_first and month_first:
+        return (
+            None,
+            f"dates such as '{example}' are written day-first in some rows and "
+            "month-first in others",
+        )
+    return None, (
+        f"dates such as '{example}' could be day-first or month-first and no date in the file "
+        "tells which (no number above 12)"
+    )
+
+
 def parse_dates(
-    frame: pl.DataFrame, *, column: str, file: str, iso_only: bool = False, out: str = "date"
+    frame: pl.DataFrame,
+    *,
+    column: str,
+    file: str,
+    iso_only: bool = False,
+    out: str = "date",
+    notes: list[str] | None = None,
 ) -> tuple[pl.DataFrame, list[str]]:
     """Add a Date column ``out`` parsed from ``column``; report cells that are not dates.
 
@@ -692,7 +759,18 @@ def parse_dates(
     tuple[pl.DataFrame, list[str]]
         The frame and the problem lines.
     """
-    frame = frame.with_columns(date_expr(pl.col(column), iso_only=iso_only).alias(out))
+    order, why = date_order(frame[column])
+    if why is not None:
+        # Refuse rather than guess: 01/10/2009 is 1 October in Europe, 10 January in the US.
+        return frame.with_columns(pl.lit(None, pl.Date).alias(out)), [
+            problem(file, None, column, f"{why} (save the dates as YYYY-MM-DD, e.g. 2009-10-01)")
+        ]
+    if order is not None and notes is not None:
+        sample = frame[column].drop_nulls().str.strip_chars()
+        example = sample.filter(sample.str.contains(_NUMERIC_DATE))[0]
+        reading = "day-first" if order == "day_first" else "month-first"
+        notes.append(f"{file}: column '{column}' read as {reading} dates ('{example}')")
+    frame = frame.with_columns(date_expr(pl.col(column), iso_only=iso_only, order=order).alias(out))
     bad = frame.filter(pl.col(out).is_null()).with_columns(pl.lit(column).alias("__column"))
     expected = "a date as YYYY-MM-DD, e.g. 2019-03-01" if iso_only else _DATE_FORMATS_HINT
     problems = report(
@@ -877,6 +955,7 @@ def melt_dated(
     iso_only: bool = False,
     styles: dict[str, NumberStyle] | None = None,
     what: Callable[[dict], str] | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A date column and one text column per series → long rows of (LINE, date, column, value).
 
@@ -884,7 +963,9 @@ def melt_dated(
     sees every problem of the file at once. Returns the table with its parsed ``date`` and the
     long rows.
     """
-    frame, problems = parse_dates(frame, column=date_column, file=file, iso_only=iso_only)
+    frame, problems = parse_dates(
+        frame, column=date_column, file=file, iso_only=iso_only, notes=notes
+    )
     problems += duplicate_periods(
         frame.filter(pl.col("date").is_not_null()),
         keys=["date"],

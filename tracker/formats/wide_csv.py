@@ -44,6 +44,7 @@ from tracker.formats.tabular import (
     SEPARATORS,
     SNIFF_LINES,
     date_expr,
+    date_order,
     decode,
     detect_separator,
     drop_padding,
@@ -93,7 +94,12 @@ def sniff(source: SourceLike, head: bytes) -> bool:
         # Every value column holds a number; a cell that is not one is the reader's to report
         # (with its line), not a reason to call the file something else.
         checks = frame.select(
-            date_expr(pl.col("0")).is_not_null().all().alias("dates"),
+            # Numeric dates count as dates here even when their order is unclear: the reader
+            # then says so, instead of the file being called no format at all.
+            date_expr(pl.col("0"), order=date_order(frame["0"])[0] or "day_first")
+            .is_not_null()
+            .all()
+            .alias("dates"),
             *(
                 number.is_not_null().any().alias(name)
                 for name, number in zip(names[1:], numbers, strict=True)
@@ -168,6 +174,7 @@ def read(source: SourceLike) -> list[RawRelease]:
         hint="use an empty cell for a missing value",
         styles=styles,
         what=lambda row: f"'{row[date_column]}'",
+        notes=notes,
     )
 
     # Build the release.
