@@ -119,8 +119,9 @@ BAD_CASES = [
     (
         "series_id,period,value\nDEU.EXPORTS.YOY,2025-05,1\n",
         ["error: bad.csv:2: column 'series_id': 'DEU.EXPORTS.YOY' is not a known series (define "
-         "it first: tracker define DEU.EXPORTS.YOY --name NAME --unit UNIT --frequency M "
-         "--source SOURCE, or tracker define --from-csv catalogue.csv)"],
+         "it first: tracker define DEU.EXPORTS.YOY --name NAME --unit UNIT --unit-kind level "
+         "--frequency M --source 'GAC', or many at once with tracker define --from-csv "
+         "catalogue.csv)"],
     ),
     (
         "series_id,period,value,status\nCHN.EXPORTS.YOY,2025-05,1,final\n",

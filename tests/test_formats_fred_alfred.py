@@ -258,18 +258,19 @@ def test_fred_truncated_file(tmp_path):
     ]
 
 
-def test_fred_wrong_delimiter(tmp_path):
+def test_fred_saved_again_with_semicolons_reads_the_same(tmp_path):
     path, lines = impch_copy(tmp_path)
+    comma = tmp_path / "comma.csv"
+    comma.write_text("\n".join(lines) + "\n")
     path.write_text("\n".join(line.replace(",", ";") for line in lines) + "\n")
 
-    assert not fred.sniff(path, head(path))
-    with pytest.raises(FormatError) as caught:
-        read(path, format="fred")
+    assert fred.sniff(path, head(path))
+    [semicolons] = read(path)
+    [original] = read(comma)
 
-    assert caught.value.message == (
-        "error: IMPCH.csv:1: expected a FRED CSV (header 'observation_date,SERIES_ID', or "
-        "'DATE,SERIES_ID' in older files), found columns separated by ';' ('DATE;IMPCH'); "
-        "FRED files are comma-separated: download the CSV again"
+    assert semicolons.frame.equals(original.frame)
+    assert semicolons.notes[-1] == (
+        "IMPCH.csv: a FRED file saved again by a spreadsheet: ';'-separated"
     )
 
 

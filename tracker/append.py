@@ -123,7 +123,7 @@ def _infer_frequency(codes: pl.Series) -> str | None:
     return None
 
 
-def close_ids(series_id: str, known: Sequence[str], *, limit: int = 3) -> list[str]:
+def close_ids(series_id: str, known: Sequence[str], *, limit: int = 2) -> list[str]:
     """Known ids that look like a typo of ``series_id`` (closest first)."""
     return difflib.get_close_matches(series_id, known, n=limit, cutoff=0.85)
 
