@@ -27,6 +27,7 @@ from tracker.vocab import (
     ALFRED_OUTPUTS,
     FREQUENCIES,
     KINDS,
+    ROLES,
     UNIT_KINDS,
 )
 
@@ -1482,6 +1483,105 @@ def events_remove(event_id: int, db_path: Path | None) -> None:
 
 def _csv_list(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+# Users of a shared dashboard ------------------------------------------------------------------
+
+
+def _new_password(name: str) -> str:
+    """A password from the terminal (asked twice, not echoed) or the first line of stdin."""
+    if sys.stdin.isatty():
+        return str(click.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@cli.group("users")
+def users_cmd() -> None:
+    """Logins and roles for `tracker serve --login`, in a file next to the store.
+
+    Roles: viewer (the pages), analyst (+ the SQL console and downloads), editor (+ uploads,
+    retractions and pulls). The password is asked twice at the terminal, or read from the first
+    line of standard input; it is never printed or stored as text. The file is
+    <store>.users.json (or $TRACKER_USERS), readable by its owner only and out of SQL's reach.
+
+    \b
+    Example:
+        tracker users add maria --role analyst
+        echo "$PASSWORD" | tracker users add ingest --role editor
+        tracker users list
+        tracker users passwd maria
+        tracker users role maria editor
+        tracker users remove maria
+    """
+
+
+@users_cmd.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="What the user may do.")
+@db_option
+@fail_on_tracker_errors
+def users_add(name: str, role: str, db_path: Path | None) -> None:
+    """Add a login."""
+    from tracker import users
+
+    users.add(users.users_file(db_path), name, role, _new_password(name))
+    err.print(f"user {name} added ({role})", markup=False)
+
+
+@users_cmd.command("passwd")
+@click.argument("name")
+@db_option
+@fail_on_tracker_errors
+def users_passwd(name: str, db_path: Path | None) -> None:
+    """Set a new password (the user's open sessions end)."""
+    from tracker import users
+
+    users.set_password(users.users_file(db_path), name, _new_password(name))
+    err.print(f"password of {name} changed", markup=False)
+
+
+@users_cmd.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+@db_option
+@fail_on_tracker_errors
+def users_role(name: str, role: str, db_path: Path | None) -> None:
+    """Change what a user may do."""
+    from tracker import users
+
+    users.set_role(users.users_file(db_path), name, role)
+    err.print(f"{name} is now {role}", markup=False)
+
+
+@users_cmd.command("remove")
+@click.argument("name")
+@db_option
+@fail_on_tracker_errors
+def users_remove(name: str, db_path: Path | None) -> None:
+    """Remove a login (its sessions end at their next request)."""
+    from tracker import users
+
+    users.remove(users.users_file(db_path), name)
+    err.print(f"user {name} removed", markup=False)
+
+
+@users_cmd.command("list")
+@db_option
+@fail_on_tracker_errors
+def users_list(db_path: Path | None) -> None:
+    """The logins with their roles (never their hashes)."""
+    from tracker import users
+
+    path = users.users_file(db_path)
+    found = users.load(path)
+    if not found:
+        err.print(f"no users in {path}: `tracker users add NAME --role viewer` adds one",
+                  markup=False)  # fmt: skip
+        return
+    width = max(len(name) for name in found)
+    for user in found.values():
+        line = f"{user.name.ljust(width)}  {user.role.ljust(7)}  password set {user.password_changed_at}"
+        out.print(line, markup=False)
 
 
 def main() -> None:

@@ -58,6 +58,13 @@ CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
 PullStatus = Literal["ok", "failed"]
 PULL_STATUSES: tuple[PullStatus, ...] = get_args(PullStatus)
 
+# Users of a shared dashboard (CHECK constraint on users.role) --------------------------------
+
+#: What a login may do: viewer (the pages), analyst (+ SQL console and downloads), editor
+#: (+ uploads, retractions, pulls). Each role may do what the roles before it may.
+Role = Literal["viewer", "analyst", "editor"]
+ROLES: tuple[Role, ...] = get_args(Role)
+
 # Analytics (the words the SQL macros accept) --------------------------------------------------
 
 #: FRED's units transforms, in FRED's order (the macro ``transformed``).
