@@ -1580,8 +1580,8 @@ def users_list(db_path: Path | None) -> None:
         return
     width = max(len(name) for name in found)
     for user in found.values():
-        line = f"{user.name.ljust(width)}  {user.role.ljust(7)}  password set {user.password_changed_at}"
-        out.print(line, markup=False)
+        changed = f"password set {user.password_changed_at}"
+        out.print(f"{user.name.ljust(width)}  {user.role.ljust(7)}  {changed}", markup=False)
 
 
 def main() -> None:
