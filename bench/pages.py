@@ -65,7 +65,8 @@ DRAWN = {
     # The default query's rows (or its row count, when it finds none in this store).
     "sql": (
         f"document.querySelector('#{ids.SQL_RESULTS} .ag-row') || "
-        f"(document.querySelector('#{ids.SQL_ROW_COUNT}') || {{textContent: ''}}).textContent.startsWith('0 rows')"
+        f"(document.querySelector('#{ids.SQL_ROW_COUNT}') || {{textContent: ''}})"
+        ".textContent.startsWith('0 rows')"
     ),
 }
 PATHS = {
@@ -125,8 +126,8 @@ def start_server(store: Path, port: int, log: Path) -> tuple[subprocess.Popen, f
         time.sleep(0.02)
 
 
-def _visit(tab, cdp, go, drawn: str, timeout: float) -> tuple[float, int]:
-    """Navigate with ``go()``; (seconds from navigation start to drawn, bytes until idle)."""
+def _visit(tab, cdp, url: str | None, drawn: str, timeout: float) -> tuple[float, int]:
+    """Open ``url`` (None: reload); (seconds from navigation start to drawn, bytes until idle)."""
     sizes: dict[str, int] = {}
 
     def finished(event: dict) -> None:
@@ -134,7 +135,10 @@ def _visit(tab, cdp, go, drawn: str, timeout: float) -> tuple[float, int]:
 
     cdp.on("Network.loadingFinished", finished)
     try:
-        go()
+        if url is None:
+            tab.reload()
+        else:
+            tab.goto(url)
         handle = tab.wait_for_function(
             f"() => ({drawn}) ? performance.now() : false", polling="raf", timeout=timeout * 1000
         )
@@ -203,10 +207,10 @@ def _measure_page(browser, url: str, drawn: str, *, runs: int, timeout: float) -
             cdp = ctx.new_cdp_session(tab)
             cdp.send("Network.enable")
             try:
-                seconds, size = _visit(tab, cdp, lambda: tab.goto(url), drawn, timeout)
+                seconds, size = _visit(tab, cdp, url, drawn, timeout)
                 cold.append(seconds)
                 first.append(size)
-                seconds, size = _visit(tab, cdp, lambda: tab.reload(), drawn, timeout)
+                seconds, size = _visit(tab, cdp, None, drawn, timeout)
                 warm.append(seconds)
                 repeat.append(size)
             except PlaywrightError as exc:
@@ -258,16 +262,16 @@ def render(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.pages", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.pages", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--db", required=True, type=Path, help="the store to serve")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--page", action="append", choices=list(DRAWN), help="only these pages")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per page load")
     parser.add_argument("--json", type=Path, help="also write the raw result here")
     args = parser.parse_args(argv)
-    result = measure(
-        args.db, runs=args.runs, pages=tuple(args.page or DRAWN), timeout=args.timeout
-    )
+    result = measure(args.db, runs=args.runs, pages=tuple(args.page or DRAWN), timeout=args.timeout)
     print(render(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
