@@ -438,17 +438,24 @@ def evolution(target: str | None, picked: list[str] | None, theme: str | None):
 )
 def triangle(series_id: str | None, _older, _newer, theme: str | None, offset: int | None):
     """The window of periods asked for (a new series starts from its newest periods)."""
+    offset = offset or 0
+    if ctx.triggered_id == ids.REVISIONS_TRIANGLE_OLDER:
+        offset += figures.HEATMAP_ROWS
+    elif ctx.triggered_id == ids.REVISIONS_TRIANGLE_NEWER:
+        offset = max(offset - figures.HEATMAP_ROWS, 0)
+    elif ctx.triggered_id == ids.REVISIONS_SERIES:
+        offset = 0
+    return triangle_view(series_id, offset, theme)
+
+
+def triangle_view(series_id: str | None, offset: int, theme: str | None) -> tuple:
+    """The outputs of `triangle` for the window ``offset`` periods back from the newest: the
+    heatmap, an alert, the first-vs-latest table and its header, which periods are shown,
+    whether Older and Newer are disabled, and the window's offset (clamped to the data)."""
     if not series_id:
         alert = dbc.Alert("Pick a series.", color="info")
         return no_update, alert, None, no_update, "", True, True, 0
     rows = figures.HEATMAP_ROWS
-    offset = offset or 0
-    if ctx.triggered_id == ids.REVISIONS_TRIANGLE_OLDER:
-        offset += rows
-    elif ctx.triggered_id == ids.REVISIONS_TRIANGLE_NEWER:
-        offset = max(offset - rows, 0)
-    elif ctx.triggered_id == ids.REVISIONS_SERIES:
-        offset = 0
     try:
         with reader(store_path()) as con:
             window = queries.revision_window(con, series_id, periods=rows, offset=offset)
