@@ -456,6 +456,26 @@ def test_first_vs_latest_and_revision_stats(seeded: Path):
     assert oecd["revised_periods"] == 3
 
 
+def test_chart_numbers_follow_display_numbers_rule():
+    """No decimals from 100 up, three significant digits below, as display_number prints."""
+    assert figures.number_format([4.8, 0.125, -41.4]) == ".3~g"
+    assert figures.number_format([145.0, 270000.0]) == ",.0f"
+    assert figures.number_format([4.8, 145.0]) == ",.2~f"  # never an exponent
+    assert figures.number_format([None]) == ".3~g"
+
+
+def test_forecast_hover_shows_the_revision_from_the_second_outlook(seeded: Path):
+    with db.connect(seeded, read_only=True) as con:
+        frame = queries.forecast_paths(con, FORECASTS, target_year=2025)
+
+    trace = trace_named(figures.forecast_evolution(frame, target=2025), "WLD.GDP.OECD_FCST")
+
+    assert trace["texttemplate"] == "%{y:.3~g}"
+    assert "revision" not in trace["hovertemplate"][0]
+    assert "revision %{customdata[2]:+.3~g}" in trace["hovertemplate"][1]
+    assert [c[2] for c in trace["customdata"]][1:] == pytest.approx([0.1, -0.2, -0.2])
+
+
 def test_sparkline_of_a_policy_series_is_a_step():
     frame = pl.DataFrame({"period": [date(2025, 2, 4), date(2025, 3, 4)], "value": [10.0, 20.0]})
 
