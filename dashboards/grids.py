@@ -14,9 +14,9 @@ from tracker.queries import Page
 
 
 def paged_options(page_size: int) -> dict:
-    """``dashGridOptions`` of a grid whose rows come one page at a time from the server."""
+    """``dashGridOptions`` of a grid whose rows come one page at a time from the server (the
+    grid itself has ``rowModelType="infinite"``)."""
     return {
-        "rowModelType": "infinite",
         "pagination": True,
         "paginationPageSize": page_size,
         "paginationPageSizeSelector": False,

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-import polars as pl
-
 from dashboards.store import reader
 from tracker import queries
 
@@ -55,8 +53,3 @@ def options(
         if r["series_id"] not in seen
     ]
     return [option(r) for r in rows]
-
-
-def frame_options(frame: pl.DataFrame) -> list[dict]:
-    """Options for rows that carry ``series_id``, ``name`` and ``search``."""
-    return [option(r) for r in frame.select("series_id", "name", "search").to_dicts()]
