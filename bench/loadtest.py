@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from dashboards import ids
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SERIES = [f"LOAD.S{i:02d}" for i in range(1, 6)]
@@ -111,21 +113,21 @@ def chart_callback(base: str) -> dict:
     with urllib.request.urlopen(base + "/_dash-dependencies", timeout=30) as response:
         dependencies = json.load(response)
     for dep in dependencies:
-        if "explore-graph.figure" in dep["output"]:
+        if f"{ids.EXPLORE_GRAPH}.figure" in dep["output"]:
             return dep
     raise SystemExit("the Explorer chart callback was not found in /_dash-dependencies")
 
 
 def payload(dep: dict, ask: dict) -> bytes:
     values = {
-        "explore-series.value": ask["series"],
-        "explore-transform.value": ask["transform"],
-        "explore-freq.value": "",
-        "explore-agg.value": "avg",
-        "explore-rebase.value": "",
-        "explore-as-of.value": ask["as_of"],
-        "explore-options.value": ["events", "regimes"],
-        "explore-range.data": [None, None],
+        f"{ids.EXPLORE_SERIES}.value": ask["series"],
+        f"{ids.EXPLORE_TRANSFORM}.value": ask["transform"],
+        f"{ids.EXPLORE_FREQ}.value": "",
+        f"{ids.EXPLORE_AGG}.value": "avg",
+        f"{ids.EXPLORE_REBASE}.value": "",
+        f"{ids.EXPLORE_AS_OF}.value": ask["as_of"],
+        f"{ids.EXPLORE_OPTIONS}.value": ["events", "regimes"],
+        f"{ids.EXPLORE_RANGE}.data": [None, None],
     }
     inputs = []
     for item in dep["inputs"]:
@@ -140,7 +142,7 @@ def payload(dep: dict, ask: dict) -> bytes:
         "output": dep["output"],
         "outputs": outputs,
         "inputs": inputs,
-        "changedPropIds": ["explore-series.value"],
+        "changedPropIds": [f"{ids.EXPLORE_SERIES}.value"],
         "state": [],
     }
     return json.dumps(body).encode()

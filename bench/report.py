@@ -744,15 +744,15 @@ def _dashboard(r: dict) -> list[str]:
     if mode == "callback":
         how = (
             "The Explorer page's own `draw` callback (`dashboards/pages/explore.py`), called as "
-            "Dash calls it — `data.explore` (the views, the server-side min/max downsampling "
-            "with one point budget per figure) plus `figures.line_chart` — and its outputs "
-            "serialised with plotly's JSON encoder, as Dash does. **served**: as `tracker "
+            "Dash calls it — `explore_data.explore` (the views, the server-side min/max "
+            "downsampling with one point budget per figure) plus `figures.line_chart` — and its "
+            "outputs serialised with plotly's JSON encoder, as Dash does. **served**: as `tracker "
             "serve` and gunicorn run it, reading a snapshot of the store through one "
             "connection per process (the target is judged here); **per call**: a read-only "
             "connection opened and closed for each call, as the dashboard does without a "
             "server (~30 ms of opening, then a cold read). **data** is the time spent in "
-            "`data.explore` within each call. Event markers and policy regimes on; the store in "
-            "append order (not compacted)."
+            "`explore_data.explore` within each call. Event markers and policy regimes on; the "
+            "store in append order (not compacted)."
         )
     else:
         how = (
@@ -1026,9 +1026,9 @@ def _why_dashboard_time(r: dict) -> str:
         [
             "; ".join(parts) + ".",
             "",
-            "pyinstrument on `draw`: `data.explore` runs one catalogue query and one data query "
-            "for all drawn series; what remains is the scan of the store in append order (each "
-            "series spread over a row group per release: on a compacted store the 20-series "
+            "pyinstrument on `draw`: `explore_data.explore` runs one catalogue query and one data "
+            "query for all drawn series; what remains is the scan of the store in append order "
+            "(each series spread over a row group per release: on a compacted store the 20-series "
             "case was ~25 ms faster), planning the SQL macros (~40–50 ms for a transformed "
             "chart, a few ms per helper macro), and building the figure. Without a server each "
             "call also opens the store (~30 ms) and reads it cold. What would close it: "

@@ -17,8 +17,11 @@ import flask
 from dash import ALL, Input, Output, State, clientside_callback, dcc, html
 from dash.fingerprint import check_fingerprint
 
-from dashboards import data
-from tracker import paths
+from dashboards import ids
+from dashboards.format import day_label
+from dashboards.store import reader, store_path
+from dashboards.upload import UPLOAD_LIMIT_BYTES
+from tracker import paths, queries
 from tracker.errors import TrackerError
 
 HERE = Path(__file__).resolve().parent
@@ -30,7 +33,7 @@ NAV = (
     ("SQL", "/sql"),
 )
 #: Request bodies above this are refused by Flask (uploads are base64: 4/3 of the file size).
-MAX_REQUEST_BYTES = data.UPLOAD_LIMIT_BYTES * 3 // 2 + 1024 * 1024
+MAX_REQUEST_BYTES = UPLOAD_LIMIT_BYTES * 3 // 2 + 1024 * 1024
 #: Cache-Control of a fingerprinted URL: a new version is a new URL, so browsers keep it a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
 #: Everything else (the page, _dash-layout, _dash-dependencies, dash's unversioned chunks) is
@@ -46,7 +49,8 @@ COMPRESSION = {
     "COMPRESS_BR_LEVEL": 5,
 }
 
-# Set the theme before the first paint (no flash of the light theme in dark mode).
+# Set the theme before the first paint (no flash of the light theme in dark mode). The key is
+# the id of the shell's theme store (ids.APP_THEME), which Dash keeps in localStorage.
 INDEX = """<!DOCTYPE html>
 <html lang="en">
     <head>
@@ -153,7 +157,7 @@ def warm_up(app: dash.Dash) -> None:
 def shell() -> html.Div:
     """The frame around every page."""
     links = [
-        dbc.NavItem(dbc.NavLink(label, href=href, active="exact", id=f"app-nav-{label.lower()}"))
+        dbc.NavItem(dbc.NavLink(label, href=href, active="exact", id=ids.nav_link(label)))
         for label, href in NAV
     ]
     navbar = dbc.Navbar(
@@ -164,15 +168,15 @@ def shell() -> html.Div:
                     href="/",
                     className="fw-semibold",
                 ),
-                dbc.NavbarToggler(id="app-nav-toggle"),
+                dbc.NavbarToggler(id=ids.APP_NAV_TOGGLE),
                 dbc.Collapse(
                     dbc.Nav(links, className="me-auto", navbar=True),
-                    id="app-nav-collapse",
+                    id=ids.APP_NAV_COLLAPSE,
                     navbar=True,
                 ),
                 dbc.Button(
                     "◐ Theme",
-                    id="app-theme-toggle",
+                    id=ids.APP_THEME_TOGGLE,
                     color="secondary",
                     outline=True,
                     size="sm",
@@ -189,15 +193,15 @@ def shell() -> html.Div:
     )
     footer = html.Footer(
         dbc.Container(
-            html.Div(id="app-footer", className="small text-body-secondary"),
+            html.Div(id=ids.APP_FOOTER, className="small text-body-secondary"),
             fluid="xxl",
         ),
         className="app-footer border-top py-3 mt-4",
     )
     return html.Div(
         [
-            dcc.Store(id="app-theme", storage_type="local", data="light"),
-            html.Div(id="app-theme-sink", hidden=True),
+            dcc.Store(id=ids.APP_THEME, storage_type="local", data="light"),
+            html.Div(id=ids.APP_THEME_SINK, hidden=True),
             navbar,
             dbc.Container(dash.page_container, fluid="xxl", className="app-main pt-3"),
             footer,
@@ -205,20 +209,21 @@ def shell() -> html.Div:
     )
 
 
-@dash.callback(Output("app-footer", "children"), Input("_pages_location", "pathname"))
+@dash.callback(Output(ids.APP_FOOTER, "children"), Input("_pages_location", "pathname"))
 def footer(_pathname: str | None) -> list:
     """Store path and newest release, re-read on every navigation."""
-    path = data.store_path()
+    path = store_path()
     try:
-        newest = data.newest_release(path)
-        newest_text = f"newest release {data.day_label(newest)}" if newest else "no releases yet"
+        with reader(path) as con:
+            newest = queries.newest_release(con)
+        newest_text = f"newest release {day_label(newest)}" if newest else "no releases yet"
     except TrackerError as exc:
         newest_text = exc.message
     return [
         html.Span("Store "),
-        html.Code(str(path), id="app-footer-store"),
+        html.Code(str(path), id=ids.APP_FOOTER_STORE),
         html.Span(" · "),
-        html.Span(newest_text, id="app-footer-newest"),
+        html.Span(newest_text, id=ids.APP_FOOTER_NEWEST),
         html.Span(" · read-only, refreshed after every append · "),
         html.A("SQL console", href="/sql"),
     ]
@@ -231,9 +236,9 @@ clientside_callback(
         return theme === "dark" ? "light" : "dark";
     }
     """,
-    Output("app-theme", "data"),
-    Input("app-theme-toggle", "n_clicks"),
-    State("app-theme", "data"),
+    Output(ids.APP_THEME, "data"),
+    Input(ids.APP_THEME_TOGGLE, "n_clicks"),
+    State(ids.APP_THEME, "data"),
     prevent_initial_call=True,
 )
 
@@ -246,26 +251,26 @@ clientside_callback(
         return "";
     }
     """,
-    Output("app-theme-sink", "children"),
-    Input("app-theme", "data"),
+    Output(ids.APP_THEME_SINK, "children"),
+    Input(ids.APP_THEME, "data"),
 )
 
 clientside_callback(
     """
     function (theme, ids) { return ids.map(function () { return theme || "light"; }); }
     """,
-    Output({"type": "page-theme", "page": ALL}, "data"),
-    Input("app-theme", "data"),
-    Input({"type": "page-theme", "page": ALL}, "id"),
+    Output({"type": ids.PAGE_THEME_TYPE, "page": ALL}, "data"),
+    Input(ids.APP_THEME, "data"),
+    Input({"type": ids.PAGE_THEME_TYPE, "page": ALL}, "id"),
 )
 
 clientside_callback(
     """
     function (n, isOpen) { return n ? !isOpen : isOpen; }
     """,
-    Output("app-nav-collapse", "is_open"),
-    Input("app-nav-toggle", "n_clicks"),
-    State("app-nav-collapse", "is_open"),
+    Output(ids.APP_NAV_COLLAPSE, "is_open"),
+    Input(ids.APP_NAV_TOGGLE, "n_clicks"),
+    State(ids.APP_NAV_COLLAPSE, "is_open"),
     prevent_initial_call=True,
 )
 

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboards import ids
 from tracker.errors import TrackerError
 
 
@@ -54,7 +55,7 @@ def theme_store(page: str) -> dict:
     ``app-theme`` store: an input that exists on every page would fire them on pages where
     their outputs do not exist. The shell copies the theme into every ``page-theme`` store.
     """
-    return {"type": "page-theme", "page": page}
+    return {"type": ids.PAGE_THEME_TYPE, "page": page}
 
 
 def theme_holder(page: str) -> dcc.Store:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from dashboards.data import day_label, day_labels, period_labels
+from dashboards.format import day_label, day_labels, period_labels, signed
 
 if TYPE_CHECKING:
     from dash import dcc
@@ -99,12 +99,16 @@ def base_layout(*, dark: bool = False, height: int | None = 460, title: str | No
     return layout
 
 
-def _number(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:,.0f}"
+def number_format(values: list) -> str:
+    """The d3 format of a trace's numbers, as the SQL macro ``display_number`` prints them: no
+    decimals from 100 up, three significant digits below (a trace on both sides of 100 gets up
+    to two decimals, never an exponent). Plotly formats each point in the browser."""
+    sizes = [abs(v) for v in values if v is not None]
+    if sizes and min(sizes) >= 100:
+        return ",.0f"
+    if not sizes or max(sizes) < 100:
+        return ".3~g"
+    return ",.2~f"
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -127,8 +131,8 @@ class Points:
     custom: list[tuple]
     #: The sources of the trace's points (one, when the release source never changes).
     sources: list[str]
-    #: The smallest absolute value (None when every value is missing).
-    smallest: float | None
+    #: The d3 format of its values (`number_format`).
+    number: str
 
 
 _HOVER_FIELDS = ("_period_text", "_release_text", "_published_text")
@@ -189,6 +193,7 @@ def _points(
         pl.len().alias("_n"),
         pl.col("_source").drop_nulls().unique(maintain_order=True).alias("_sources"),
         pl.col("value").abs().min().alias("_smallest"),
+        pl.col("value").abs().max().alias("_largest"),
     )
     xs = ordered["_x"].to_list()
     ys = ordered["value"].to_list()
@@ -209,7 +214,7 @@ def _points(
             y=ys[cut],
             custom=trace_custom,
             sources=row["_sources"],
-            smallest=row["_smallest"],
+            number=number_format([row["_smallest"], row["_largest"]]),
         )
         offset += n
     return points
@@ -233,8 +238,7 @@ def _unit_of(frame: pl.DataFrame, meta: Mapping[str, Mapping]) -> dict[str, str]
 
 def hovertemplate(unit: str, points: Points) -> str:
     """Name, period, value with unit, release and publication day, source."""
-    # As agencies print: no decimals from 1,000 up, else up to two.
-    number = ",.0f" if points.smallest is not None and points.smallest >= 1000 else ",.2~f"
+    number = points.number
     if len(points.sources) > 1:
         source = "%{customdata[3]}"
     else:
@@ -534,7 +538,7 @@ def _regime_shapes(
         if (min(hi, end) - max(lo, start)).days >= span * 0.08:
             unit = r.get("unit") or meta.get(r["series_id"], {}).get("unit", "")
             shape["label"] = {
-                "text": text(f"{_number(r['value'])}{unit if unit == '%' else ' ' + unit}"),
+                "text": text(f"{r['value_text']}{unit if unit == '%' else ' ' + unit}"),
                 "textposition": "bottom center",
                 "font": {"size": 10, "color": c["muted"]},
             }
@@ -584,26 +588,28 @@ def sparkline(frame: pl.DataFrame, *, kind: str = "actual", color: str = PALETTE
 
 
 def forecast_evolution(frame: pl.DataFrame, *, target: int, dark: bool = False) -> dict:
-    """Forecasts for one target year by publication date: a step per outlook, labelled."""
+    """Forecasts for one target year by publication date: a step per outlook, labelled.
+
+    One trace per series, in the frame's order of series; the y axis names the series' unit.
+    """
     layout = base_layout(dark=dark, height=420)
     c = colors(dark)
     traces = []
+    units = []
     for index, series_id in enumerate(dict.fromkeys(frame["series_id"].to_list())):
         part = frame.filter(pl.col("series_id") == series_id).sort("published_at")
         color = PALETTE[index % len(PALETTE)]
         unit = part["unit"][0] if "unit" in part.columns else ""
+        units.append(unit)
         name = part["name"][0] if "name" in part.columns else series_id
         values = part["value"].to_list()
-        custom = [
-            [
-                day_label(r["published_at"]),
-                str(r["release_id"]),
-                text(unit),
-                _number(r["value"]),
-                "" if r.get("revision") is None else _signed(r["revision"]),
-            ]
-            for r in part.iter_rows(named=True)
-        ]
+        number = number_format(values)
+        head = (
+            f"<b>%{{fullData.name}}</b><br>{target} forecast published %{{customdata[0]}}: "
+            f"<b>%{{y:{number}}}</b> {text(unit)}<br>"
+        )
+        revised = head + f"revision %{{customdata[2]:+{number}}} · release %{{customdata[1]}}"
+        first = head + "first forecast · release %{customdata[1]}"
         traces.append(
             {
                 "type": "scatter",
@@ -611,18 +617,21 @@ def forecast_evolution(frame: pl.DataFrame, *, target: int, dark: bool = False) 
                 "x": [_iso(p) for p in part["published_at"]],
                 "y": values,
                 "mode": "lines+markers+text",
-                "text": [_number(v) for v in values],
+                "texttemplate": f"%{{y:{number}}}",
                 "textposition": "top center",
                 "textfont": {"color": color, "size": 12},
                 "line": {"color": color, "width": 2.4, "shape": "hv"},
                 "marker": {"size": 8, "color": color},
-                "customdata": custom,
-                "hovertemplate": (
-                    "<b>%{fullData.name}</b><br>"
-                    + f"{target} forecast"
-                    + " published %{customdata[0]}: <b>%{customdata[3]}</b> %{customdata[2]}"
-                    "<br>revision %{customdata[4]} · release %{customdata[1]}<extra></extra>"
-                ),
+                "customdata": [
+                    [day_label(r["published_at"]), str(r["release_id"]), r.get("revision")]
+                    for r in part.iter_rows(named=True)
+                ],
+                "hovertemplate": [
+                    (first if r is None else revised) + "<extra></extra>"
+                    for r in part["revision"].to_list()
+                ]
+                if "revision" in part.columns
+                else first + "<extra></extra>",
                 "meta": {"series_id": series_id},
             }
         )
@@ -643,7 +652,9 @@ def forecast_evolution(frame: pl.DataFrame, *, target: int, dark: bool = False) 
                         "hoverinfo": "name+y",
                     }
                 )
-    layout["yaxis"]["title"] = {"text": f"{target} forecast, % y/y"}
+    shown_units = list(dict.fromkeys(u for u in units if u))
+    axis_unit = f", {text(' / '.join(shown_units))}" if shown_units else ""
+    layout["yaxis"]["title"] = {"text": f"{target} forecast{axis_unit}"}
     layout["xaxis"]["title"] = {"text": "publication date"}
     layout["xaxis"]["type"] = "date"
     layout["showlegend"] = True
@@ -658,12 +669,11 @@ def forecast_evolution(frame: pl.DataFrame, *, target: int, dark: bool = False) 
     return {"data": traces, "layout": layout}
 
 
-def _signed(value: float) -> str:
-    if value > 0:
-        return f"+{_number(value)}"
-    if value < 0:
-        return f"\u2212{_number(-value)}"
-    return "0"
+#: Rows (periods) a revision heatmap is drawn for at most, ~28 px each: longer series are shown
+#: a window of periods at a time (`tracker.queries.revision_window`).
+HEATMAP_ROWS = 12
+#: Releases (columns) up to which each cell is labelled with its value.
+HEATMAP_LABELLED_COLUMNS = 8
 
 
 def revision_heatmap(
@@ -671,7 +681,9 @@ def revision_heatmap(
 ) -> dict:
     """The revision triangle: periods down, releases across, the value known at each cell.
 
-    Cells where a release changed the value are outlined by their revision in the hover.
+    ``frame`` is a window of `tracker.queries.revision_window`: its ``value_text`` and
+    ``revision_text`` are the numbers as ``display_number`` prints them. The height follows the
+    rows, so a window of `HEATMAP_ROWS` periods keeps it readable.
     """
     layout = base_layout(dark=dark, height=max(320, 28 * frame["period"].n_unique() + 140))
     releases = frame.select("release_id", "published_at").unique().sort("release_id")
@@ -689,24 +701,24 @@ def revision_heatmap(
     row = {p: i for i, p in enumerate(periods["period"].to_list())}
     labels = [[""] * len(col) for _ in row]
     hover = [[""] * len(col) for _ in row]
-    has_revision = "revision_since_first" in frame.columns
-    for r in frame.iter_rows(named=True):
-        i, j = row[r["period"]], col[r["release_id"]]
-        labels[i][j] = _number(r["value"])
-        since = r.get("revision_since_first") if has_revision else None
-        note = ""
-        if r.get("changed") and since not in (None, 0, 0.0):
-            note = f"<br>revised here; {_signed(since)} since first published"
-        elif since not in (None, 0, 0.0):
-            note = f"<br>{_signed(since)} since first published"
-        hover[i][j] = (
-            f"{y_labels[i]} as published {x_labels[j]}: <b>{_number(r['value'])}</b> "
-            f"{text(unit)}{note}"
-        )
     # Colour = revision since first publication (0 = white), text = the value then known.
     colour: list[list[float | None]] = [[None] * len(col) for _ in row]
     for r in frame.iter_rows(named=True):
-        colour[row[r["period"]]][col[r["release_id"]]] = r.get("revision_since_first") or 0.0
+        i, j = row[r["period"]], col[r["release_id"]]
+        since = r.get("revision_since_first")
+        labels[i][j] = r["value_text"]
+        colour[i][j] = since or 0.0
+        note = ""
+        if since not in (None, 0, 0.0):
+            moved = signed(r["revision_text"], since)
+            note = (
+                f"<br>revised here; {moved} since first published"
+                if r.get("changed")
+                else f"<br>{moved} since first published"
+            )
+        hover[i][j] = (
+            f"{y_labels[i]} as published {x_labels[j]}: <b>{r['value_text']}</b> {text(unit)}{note}"
+        )
     spread = max((abs(v) for line in colour for v in line if v is not None), default=0) or 1
     trace = {
         "type": "heatmap",
@@ -716,7 +728,8 @@ def revision_heatmap(
         "zmin": -spread,
         "zmax": spread,
         "text": labels,
-        "texttemplate": "%{text}",
+        # Values in the cells while they fit; with many releases the hover says them.
+        "texttemplate": "%{text}" if len(col) <= HEATMAP_LABELLED_COLUMNS else "",
         "textfont": {"size": 12},
         "hovertext": hover,
         "hovertemplate": "%{hovertext}<extra></extra>",

@@ -10,6 +10,8 @@ import math
 import re
 from pathlib import Path
 
+import pytest
+
 from bench import report, run
 
 
@@ -62,3 +64,19 @@ def test_tiny_run_writes_every_section_with_numeric_ratios(tmp_path: Path):
     assert "every way returned identical digests" in text
     # The temporary data is gone: only what the test itself wrote is left.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["benchmarks.md", "results.json"]
+
+
+@pytest.mark.browser
+def test_the_page_benchmark_measures_a_page_cold_and_warm(seeded: Path):
+    from bench import pages
+
+    result = pages.measure(seeded, runs=1, pages=("releases",))
+
+    page = result["pages"]["releases"]
+    assert page["path"] == "/releases"
+    assert page["warm_s"] > 0
+    assert page["cold_s"] > 0
+    # The repeat visit revalidates what the first one downloaded.
+    assert page["first_bytes"] > 10 * page["repeat_bytes"] > 0
+    assert result["serve_first_answer_s"] > 0
+    assert "| releases |" in pages.render(result)

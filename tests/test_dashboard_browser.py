@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from playwright import sync_api
 
+from dashboards import ids
 from tracker import db, paths
 
 pytestmark = pytest.mark.browser
@@ -201,7 +202,9 @@ def release_count(store: Path) -> int:
 
 def test_overview_shows_china_exports_for_may_2025(tab, server):
     tab.goto(server + "/")
-    card = tab.locator("#overview-cards .indicator-card").filter(has_text="China goods exports")
+    card = tab.locator(f"#{ids.OVERVIEW_CARDS} .indicator-card").filter(
+        has_text="China goods exports"
+    )
 
     sync_api.expect(card.locator(".card-value")).to_have_text("+4.8% y/y")
     sync_api.expect(card).to_contain_text("May 2025")
@@ -210,27 +213,29 @@ def test_overview_shows_china_exports_for_may_2025(tab, server):
     oecd = tab.locator(".indicator-card").filter(has_text="World real GDP growth, OECD")
     sync_api.expect(oecd.locator(".card-value")).to_have_text("+2.9% y/y")
     sync_api.expect(oecd).to_contain_text("revised")
-    assert tab.locator("#overview-cards .indicator-card").count() == 7
-    sync_api.expect(tab.locator("#overview-feed")).to_contain_text("China customs (GAC)")
-    sync_api.expect(tab.locator("#overview-events")).to_contain_text("Geneva truce")
-    sync_api.expect(tab.locator("#app-footer-newest")).to_have_text("newest release 9 Jun 2025")
+    assert tab.locator(f"#{ids.OVERVIEW_CARDS} .indicator-card").count() == 7
+    sync_api.expect(tab.locator(f"#{ids.OVERVIEW_FEED}")).to_contain_text("China customs (GAC)")
+    sync_api.expect(tab.locator(f"#{ids.OVERVIEW_EVENTS}")).to_contain_text("Geneva truce")
+    sync_api.expect(tab.locator(f"#{ids.APP_FOOTER_NEWEST}")).to_have_text(
+        "newest release 9 Jun 2025"
+    )
     screenshot(tab, "overview")
 
 
 def test_explorer_draws_steps_and_its_controls_change_the_figure(tab, server):
     tab.goto(server + "/explore?series=CHN.EXPORTS.YOY,USA.TARIFF.CHN")
-    traces = graph_data(tab, "explore-graph")
+    traces = graph_data(tab, ids.EXPLORE_GRAPH)
 
     tariff = trace_of(traces, "USA.TARIFF.CHN")
     exports = trace_of(traces, "CHN.EXPORTS.YOY")
     assert tariff["line"]["shape"] == "hv"
     assert exports["xperiod"] == "M1"
     assert y_at(exports, "2025-05-01") == 4.8
-    assert graph_layout(tab, "explore-graph")["yaxis"].get("type") != "log"
+    assert graph_layout(tab, ids.EXPLORE_GRAPH)["yaxis"].get("type") != "log"
     screenshot(tab, "explore")
 
     # A refused transform is greyed out with its reason; an allowed one redraws the figure.
-    tab.locator("#explore-transform").click()
+    tab.locator(f"#{ids.EXPLORE_TRANSFORM}").click()
     option = tab.get_by_role("option", name="pc1 — Percent change from a year ago")
     sync_api.expect(option).to_be_disabled()
     sync_api.expect(option.locator(".dash-options-list-option-text")).to_have_attribute(
@@ -239,36 +244,36 @@ def test_explorer_draws_steps_and_its_controls_change_the_figure(tab, server):
         "use ch1 for the change in percentage points",
     )
     tab.get_by_role("option", name="chg — Change").click()
-    wait_for_value(tab, "explore-graph", "CHN.EXPORTS.YOY", "2025-05-01", -3.3)
+    wait_for_value(tab, ids.EXPLORE_GRAPH, "CHN.EXPORTS.YOY", "2025-05-01", -3.3)
     tab.wait_for_function("() => window.location.search.includes('transform=chg')")
 
     tab.get_by_text("Log scale").click()
     tab.wait_for_function(
-        "() => document.querySelector('#explore-graph .js-plotly-plot').layout.yaxis.type === 'log'"
+        f"() => document.querySelector('#{ids.EXPLORE_GRAPH} .js-plotly-plot').layout.yaxis.type === 'log'"
     )
     tab.wait_for_function("() => window.location.search.includes('log=1')")
 
 
 def test_explorer_as_of_makes_the_oecd_2025_forecast_read_3_1(tab, server):
     tab.goto(server + "/explore?series=WLD.GDP.OECD_FCST")
-    wait_for_value(tab, "explore-graph", "WLD.GDP.OECD_FCST", "2025-01-01", 2.9)
+    wait_for_value(tab, ids.EXPLORE_GRAPH, "WLD.GDP.OECD_FCST", "2025-01-01", 2.9)
 
-    tab.locator("#explore-as-of").fill("2025-05-01")
+    tab.locator(f"#{ids.EXPLORE_AS_OF}").fill("2025-05-01")
 
-    wait_for_value(tab, "explore-graph", "WLD.GDP.OECD_FCST", "2025-01-01", 3.1)
+    wait_for_value(tab, ids.EXPLORE_GRAPH, "WLD.GDP.OECD_FCST", "2025-01-01", 3.1)
     tab.wait_for_function("() => window.location.search.includes('as_of=2025-05-01')")
-    sync_api.expect(tab.locator("#explore-graph")).to_contain_text("as known on 1 May 2025")
+    sync_api.expect(tab.locator(f"#{ids.EXPLORE_GRAPH}")).to_contain_text("as known on 1 May 2025")
 
     # The URL alone reproduces the view.
     url = tab.url
     tab.goto("about:blank")
     tab.goto(url)
-    wait_for_value(tab, "explore-graph", "WLD.GDP.OECD_FCST", "2025-01-01", 3.1)
-    sync_api.expect(tab.locator("#explore-as-of")).to_have_value("2025-05-01")
+    wait_for_value(tab, ids.EXPLORE_GRAPH, "WLD.GDP.OECD_FCST", "2025-01-01", 3.1)
+    sync_api.expect(tab.locator(f"#{ids.EXPLORE_AS_OF}")).to_have_value("2025-05-01")
 
     # The download is what is drawn, with provenance.
     with tab.expect_download() as info:
-        tab.locator("#explore-download-button").click()
+        tab.locator(f"#{ids.EXPLORE_DOWNLOAD_BUTTON}").click()
     header, *rows = Path(info.value.path()).read_text().strip().splitlines()
     assert header.split(",")[:6] == ["series_id", "name", "unit", "period", "period_end", "value"]
     assert "release_id" in header and "url" in header
@@ -277,13 +282,13 @@ def test_explorer_as_of_makes_the_oecd_2025_forecast_read_3_1(tab, server):
 
 def test_revisions_page_draws_the_forecast_evolution(tab, server):
     tab.goto(server + "/revisions")
-    traces = graph_data(tab, "revisions-evolution")
+    traces = graph_data(tab, ids.REVISIONS_EVOLUTION)
 
     assert trace_of(traces, "WLD.GDP.OECD_FCST")["y"] == [3.2, 3.3, 3.1, 2.9]
-    heat = graph_data(tab, "revisions-triangle")
+    heat = graph_data(tab, ids.REVISIONS_TRIANGLE)
     assert heat[0]["x"][-1] == "3 Jun 2025 (#39)"
-    sync_api.expect(tab.locator("#revisions-first")).to_contain_text("2.9")
-    sync_api.expect(tab.locator("#revisions-stats")).to_contain_text("WLD.GDP.OECD_FCST")
+    sync_api.expect(tab.locator(f"#{ids.REVISIONS_FIRST}")).to_contain_text("2.9")
+    sync_api.expect(tab.locator(f"#{ids.REVISIONS_STATS}")).to_contain_text("WLD.GDP.OECD_FCST")
     screenshot(tab, "revisions")
 
 
@@ -292,28 +297,28 @@ def test_releases_upload_good_file_dry_run_then_confirm(tab, server, store, tmp_
     good.write_text("series_id,period,value\nCHN.EXPORTS.USA.YOY,2025-06,-16.1\n")
     before = release_count(store)
     tab.goto(server + "/releases")
-    sync_api.expect(tab.locator("#releases-count")).to_have_text(f"{before} releases")
+    sync_api.expect(tab.locator(f"#{ids.RELEASES_COUNT}")).to_have_text(f"{before} releases")
 
-    tab.locator("#releases-source").fill("China customs (GAC)")
-    tab.locator("#releases-source").press("Enter")
-    tab.locator("#releases-published").fill("2025-07-14")
-    tab.locator("#releases-title").fill("June 2025 trade (browser test)")
-    tab.locator("#releases-title").press("Enter")
-    tab.locator("#releases-upload input[type=file]").set_input_files(str(good))
+    tab.locator(f"#{ids.RELEASES_SOURCE}").fill("China customs (GAC)")
+    tab.locator(f"#{ids.RELEASES_SOURCE}").press("Enter")
+    tab.locator(f"#{ids.RELEASES_PUBLISHED}").fill("2025-07-14")
+    tab.locator(f"#{ids.RELEASES_TITLE}").fill("June 2025 trade (browser test)")
+    tab.locator(f"#{ids.RELEASES_TITLE}").press("Enter")
+    tab.locator(f"#{ids.RELEASES_UPLOAD} input[type=file]").set_input_files(str(good))
 
-    dry_run = tab.locator("#releases-dry-run")
+    dry_run = tab.locator(f"#{ids.RELEASES_DRY_RUN}")
     sync_api.expect(dry_run).to_contain_text(
         "dry run: june.csv (China customs (GAC), published 2025-07-14) would add 1 new"
     )
     assert release_count(store) == before
     screenshot(tab, "releases")
-    tab.locator("#releases-confirm").click()
+    tab.locator(f"#{ids.RELEASES_CONFIRM}").click()
 
-    sync_api.expect(tab.locator("#releases-appended")).to_contain_text(
+    sync_api.expect(tab.locator(f"#{ids.RELEASES_APPENDED}")).to_contain_text(
         f"release {before + 1}: 1 new"
     )
-    sync_api.expect(tab.locator("#releases-count")).to_have_text(f"{before + 1} releases")
-    sync_api.expect(tab.locator("#releases-table")).to_contain_text(
+    sync_api.expect(tab.locator(f"#{ids.RELEASES_COUNT}")).to_have_text(f"{before + 1} releases")
+    sync_api.expect(tab.locator(f"#{ids.RELEASES_TABLE}")).to_contain_text(
         "June 2025 trade (browser test)"
     )
     assert release_count(store) == before + 1
@@ -324,52 +329,52 @@ def test_releases_bad_file_shows_line_and_column_and_writes_nothing(tab, server,
     bad.write_text("series_id,period,value\nCHN.EXPORTS.USA.YOY,2025-08,n/a%\n")
     before = release_count(store)
     tab.goto(server + "/releases")
-    tab.locator("#releases-source").fill("China customs (GAC)")
-    tab.locator("#releases-source").press("Enter")
-    tab.locator("#releases-published").fill("2025-09-08")
+    tab.locator(f"#{ids.RELEASES_SOURCE}").fill("China customs (GAC)")
+    tab.locator(f"#{ids.RELEASES_SOURCE}").press("Enter")
+    tab.locator(f"#{ids.RELEASES_PUBLISHED}").fill("2025-09-08")
 
-    tab.locator("#releases-upload input[type=file]").set_input_files(str(bad))
+    tab.locator(f"#{ids.RELEASES_UPLOAD} input[type=file]").set_input_files(str(bad))
 
-    error = tab.locator("#releases-error")
+    error = tab.locator(f"#{ids.RELEASES_ERROR}")
     sync_api.expect(error).to_contain_text("bad.csv:2")
     sync_api.expect(error).to_contain_text("column 'value'")
-    sync_api.expect(tab.locator("#releases-confirm")).to_be_disabled()
+    sync_api.expect(tab.locator(f"#{ids.RELEASES_CONFIRM}")).to_be_disabled()
     assert release_count(store) == before
 
 
 def test_sql_page_runs_a_query_and_refuses_a_write(tab, server):
     tab.goto(server + "/sql")
-    sync_api.expect(tab.locator("#sql-row-count")).to_contain_text("6 rows")
-    sync_api.expect(tab.locator("#sql-results")).to_contain_text("WLD.GDP.OECD_FCST")
-    sync_api.expect(tab.locator("#sql-objects")).to_contain_text("asof(…)")
+    sync_api.expect(tab.locator(f"#{ids.SQL_ROW_COUNT}")).to_contain_text("6 rows")
+    sync_api.expect(tab.locator(f"#{ids.SQL_RESULTS}")).to_contain_text("WLD.GDP.OECD_FCST")
+    sync_api.expect(tab.locator(f"#{ids.SQL_OBJECTS}")).to_contain_text("asof(…)")
     screenshot(tab, "sql")
 
     tab.get_by_text("World forecasts as of 1 May 2025").click()
-    sync_api.expect(tab.locator("#sql-editor")).to_have_value(
+    sync_api.expect(tab.locator(f"#{ids.SQL_EDITOR}")).to_have_value(
         "SELECT * FROM asof(DATE '2025-05-01') WHERE series_id LIKE 'WLD%'"
     )
-    tab.locator("#sql-run").click()
-    sync_api.expect(tab.locator("#sql-results")).to_contain_text("WLD.GDP.IMF_FCST")
+    tab.locator(f"#{ids.SQL_RUN}").click()
+    sync_api.expect(tab.locator(f"#{ids.SQL_RESULTS}")).to_contain_text("WLD.GDP.IMF_FCST")
 
-    tab.locator("#sql-editor").fill("DELETE FROM releases")
-    tab.locator("#sql-run").click()
-    sync_api.expect(tab.locator("#sql-error")).to_contain_text("not allowed")
+    tab.locator(f"#{ids.SQL_EDITOR}").fill("DELETE FROM releases")
+    tab.locator(f"#{ids.SQL_RUN}").click()
+    sync_api.expect(tab.locator(f"#{ids.SQL_ERROR}")).to_contain_text("not allowed")
 
 
 def test_dark_theme_redraws_figures_and_is_persisted(tab, server):
     tab.goto(server + "/revisions")
-    graph_data(tab, "revisions-evolution")
+    graph_data(tab, ids.REVISIONS_EVOLUTION)
 
-    tab.locator("#app-theme-toggle").click()
+    tab.locator(f"#{ids.APP_THEME_TOGGLE}").click()
 
     tab.wait_for_function("() => document.documentElement.dataset.bsTheme === 'dark'")
     tab.wait_for_function(
-        "() => document.querySelector('#revisions-evolution .js-plotly-plot')"
+        f"() => document.querySelector('#{ids.REVISIONS_EVOLUTION} .js-plotly-plot')"
         ".layout.font.color === '#dee2e6'"
     )
     assert json.loads(tab.evaluate("localStorage.getItem('app-theme')")) == "dark"
     screenshot(tab, "revisions-dark")
-    tab.locator("#app-theme-toggle").click()
+    tab.locator(f"#{ids.APP_THEME_TOGGLE}").click()
     tab.wait_for_function("() => document.documentElement.dataset.bsTheme === 'light'")
 
 
@@ -397,16 +402,16 @@ REPEAT_VISIT_BYTES = 150_000
 #: What each page draws once its callbacks have answered: every chart type the app uses.
 DRAWN = {
     "/": (
-        "Array.from(document.querySelectorAll('#overview-cards .sparkline'))"
+        f"Array.from(document.querySelectorAll('#{ids.OVERVIEW_CARDS} .sparkline'))"
         ".filter(g => g.querySelector('.scatterlayer .trace')).length === 7"
     ),
-    "/explore": "document.querySelectorAll('#explore-graph .scatterlayer .trace').length >= 1",
+    "/explore": f"document.querySelectorAll('#{ids.EXPLORE_GRAPH} .scatterlayer .trace').length >= 1",
     "/revisions": (
-        "document.querySelectorAll('#revisions-triangle .hm image').length === 1 && "
-        "document.querySelectorAll('#revisions-evolution .scatterlayer .trace').length >= 2"
+        f"document.querySelectorAll('#{ids.REVISIONS_TRIANGLE} .hm image').length === 1 && "
+        f"document.querySelectorAll('#{ids.REVISIONS_EVOLUTION} .scatterlayer .trace').length >= 2"
     ),
-    "/releases": "document.querySelectorAll('#releases-table .ag-row').length > 0",
-    "/sql": "document.querySelectorAll('#sql-results .ag-row').length > 0",
+    "/releases": f"document.querySelectorAll('#{ids.RELEASES_TABLE} .ag-row').length > 0",
+    "/sql": f"document.querySelectorAll('#{ids.SQL_RESULTS} .ag-row').length > 0",
 }
 
 
@@ -488,7 +493,9 @@ def test_the_first_request_after_start_renders_the_page(chromium, store, tmp_pat
         tab = ctx.new_page()
         watch = Watch(tab)
         tab.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
-        card = tab.locator("#overview-cards .indicator-card").filter(has_text="China goods exports")
+        card = tab.locator(f"#{ids.OVERVIEW_CARDS} .indicator-card").filter(
+            has_text="China goods exports"
+        )
         sync_api.expect(card.locator(".card-value")).to_have_text("+4.8% y/y")
         tab.wait_for_function(f"() => {DRAWN['/']}")
         watch.assert_clean(f"http://127.0.0.1:{port}")
@@ -519,7 +526,9 @@ def test_a_release_appended_from_a_terminal_shows_on_the_next_page_load(tab, ser
     )
     assert time.monotonic() - started < 20
     tab.goto(server + "/")
-    card = tab.locator("#overview-cards .indicator-card").filter(has_text="China goods exports")
+    card = tab.locator(f"#{ids.OVERVIEW_CARDS} .indicator-card").filter(
+        has_text="China goods exports"
+    )
     sync_api.expect(card.locator(".card-value")).to_have_text("+5.8% y/y")
     sync_api.expect(card).to_contain_text("Jun 2025")
 
@@ -543,10 +552,10 @@ def test_html_in_names_and_titles_is_shown_as_text_never_run(tab, server, store,
     assert appended.returncode == 0, appended.stderr
 
     tab.goto(server + "/releases")
-    sync_api.expect(tab.locator("#releases-table")).to_contain_text(title)
+    sync_api.expect(tab.locator(f"#{ids.RELEASES_TABLE}")).to_contain_text(title)
     tab.goto(server + "/explore?series=EVIL.SERIES")
-    graph_data(tab, "explore-graph")
+    graph_data(tab, ids.EXPLORE_GRAPH)
     tab.goto(server + "/")
-    sync_api.expect(tab.locator("#overview-feed")).to_contain_text("Evil release")
+    sync_api.expect(tab.locator(f"#{ids.OVERVIEW_FEED}")).to_contain_text("Evil release")
     assert tab.evaluate("() => window.__pwned === undefined")
     assert tab.locator("img[src=x]").count() == 0

@@ -11,9 +11,14 @@ from urllib.parse import parse_qs
 import polars as pl
 import pytest
 
-from dashboards import data, figures
-from tracker import db
+from dashboards import downsample, figures, grids, upload
+from dashboards import format as fmt
+from dashboards.pages import explore_data, overview_data
+from dashboards.pages import sql_console as sql_page
+from dashboards.state import ExploreState
+from tracker import db, queries
 from tracker.errors import TransformError, ValidationError
+from tracker.paths import ROOT
 
 
 def trace_named(figure: dict, series_id: str) -> dict:
@@ -37,9 +42,11 @@ def hover_text(trace: dict, x: str) -> str:
             return trace["name"]
         if name == "y":
             value = trace["y"][index]
-            # The two d3 formats the figures use.
+            # The d3 formats the figures use (figures.number_format).
             if number == ",.0f":
                 return f"{value:,.0f}"
+            if number == ".3~g":
+                return f"{value:.3g}"
             assert number == ",.2~f", number
             return f"{value:,.2f}".rstrip("0").rstrip(".")
         return str(custom[int(re.fullmatch(r"customdata\[(\d+)\]", name).group(1))])
@@ -48,9 +55,9 @@ def hover_text(trace: dict, x: str) -> str:
     return filled.removesuffix("<extra></extra>")
 
 
-def draw(path: Path, **state) -> tuple[data.Drawn, dict]:
-    explore_state = data.ExploreState(**state)
-    drawn = data.explore(path, explore_state)
+def draw(path: Path, **state) -> tuple[explore_data.Drawn, dict]:
+    explore_state = ExploreState(**state)
+    drawn = explore_data.explore(path, explore_state)
     figure = figures.line_chart(
         drawn.frame, drawn.meta, events=drawn.events, regimes=drawn.regimes, until=drawn.until
     )
@@ -61,7 +68,7 @@ def draw(path: Path, **state) -> tuple[data.Drawn, dict]:
 
 
 def test_overview_card_reads_china_exports_for_may_2025(seeded: Path):
-    cards = {c.series_id: c for c in data.overview_cards(seeded)}
+    cards = {c.series_id: c for c in overview_data.overview_cards(seeded)}
 
     result = cards["CHN.EXPORTS.YOY"]
 
@@ -77,13 +84,13 @@ def test_overview_card_reads_china_exports_for_may_2025(seeded: Path):
 
 
 def test_overview_cards_cover_the_key_indicators_in_order(seeded: Path):
-    result = [c.series_id for c in data.overview_cards(seeded)]
+    result = [c.series_id for c in overview_data.overview_cards(seeded)]
 
-    assert result == [s for s, _ in data.KEY_INDICATORS]
+    assert result == [s for s, _ in overview_data.KEY_INDICATORS]
 
 
 def test_overview_forecast_card_shows_the_2025_target_and_its_revision(seeded: Path):
-    cards = {c.series_id: c for c in data.overview_cards(seeded)}
+    cards = {c.series_id: c for c in overview_data.overview_cards(seeded)}
 
     result = cards["WLD.GDP.OECD_FCST"]
 
@@ -96,7 +103,7 @@ def test_overview_forecast_card_shows_the_2025_target_and_its_revision(seeded: P
 
 
 def test_overview_policy_card_shows_the_level_in_force(seeded: Path):
-    cards = {c.series_id: c for c in data.overview_cards(seeded)}
+    cards = {c.series_id: c for c in overview_data.overview_cards(seeded)}
 
     result = cards["USA.TARIFF.CHN"]
 
@@ -105,7 +112,7 @@ def test_overview_policy_card_shows_the_level_in_force(seeded: Path):
 
 
 def test_release_feed_says_what_the_newest_release_changed(seeded: Path):
-    result = data.release_feed(seeded, limit=2).row(0, named=True)
+    result = overview_data.release_feed(seeded, limit=2).row(0, named=True)
 
     assert result["published_at"] == datetime(2025, 6, 9)
     assert result["rows_new"] == 4
@@ -120,25 +127,52 @@ def test_release_feed_says_what_the_newest_release_changed(seeded: Path):
         (-34.5, "% y/y", "growth_yoy", "−34.5% y/y"),
         (145.0, "%", "rate", "145%"),
         (270000.0, "t REO", "level", "270,000 t REO"),
-        (-295.4, "US$ bn", "level", "−295.4 US$ bn"),
+        (-295.4, "US$ bn", "level", "−295 US$ bn"),
+        (0.125, "%", "share", "0.125%"),
         (None, "%", "rate", "n/a"),
     ],
 )
-def test_format_value_carries_unit_and_sign(value, unit, kind, expected):
-    assert data.format_value(value, unit, kind) == expected
+def test_a_reading_is_display_number_with_sign_and_unit(store: Path, value, unit, kind, expected):
+    """The number is the SQL macro's (display_number, the one definition); the dashboard adds
+    the sign and the unit."""
+    with db.connect(store, read_only=True) as con:
+        text = con.execute("SELECT display_number(abs($1::DOUBLE))", [value]).fetchall()[0][0]
+
+    assert fmt.reading(text, value, unit, kind) == expected
+
+
+def test_a_change_is_signed_and_in_percentage_points():
+    assert fmt.change("3.3", -3.3, "% y/y") == "−3.3 pp"
+    assert fmt.change("0", 0.0, "%") == "±0 pp"
+    assert fmt.change("12", 12.0, "US$ bn") == "+12 US$ bn"
+    assert fmt.change("n/a", None, "%") == "n/a"
+
+
+def test_the_dashboard_has_no_number_formatter_of_its_own():
+    """Numbers shown as text come from display_number (SQL); chart points use d3 formats. The
+    figures and the pages format no value in Python (counts, sizes and timings aside)."""
+    sources = [ROOT / "dashboards" / "figures.py", ROOT / "dashboards" / "format.py"]
+    sources += sorted((ROOT / "dashboards" / "pages").glob("*.py"))
+    source = "\n".join(p.read_text() for p in sources)
+    value_formats = re.findall(r"\{[^{}]*value[^{}]*:[^{}]*\.\d+[fg]\}", source)
+
+    assert value_formats == []
+    for name in ("def _number", "def format_value", "def format_change", "def _signed"):
+        assert name not in source
+    assert not (ROOT / "dashboards" / "data.py").exists()
 
 
 def test_period_labels_follow_the_frequency():
-    assert data.period_label(date(2025, 1, 1), date(2025, 2, 28), "M") == "Jan–Feb 2025"
-    assert data.period_label(date(2025, 4, 1), date(2025, 6, 30), "Q") == "2025 Q2"
-    assert data.period_label(date(2025, 1, 1), date(2025, 12, 31), "A") == "2025"
-    assert data.period_label(date(2025, 5, 14), None, "irregular") == "14 May 2025"
-    assert data.period_label(date(2024, 12, 1), date(2025, 1, 31), "M") == "Dec 2024–Jan 2025"
-    assert data.period_label(date(2025, 5, 1), None, "M") == "May 2025"
-    assert data.period_label(date(2025, 7, 1), date(2025, 12, 31), "S") == "2025 H2"
-    assert data.period_label(date(2025, 5, 12), date(2025, 5, 18), "W") == "2025-W20"
-    assert data.period_label(date(2024, 12, 30), None, "W") == "2025-W01"  # ISO year
-    assert data.period_label(date(2025, 5, 2), None, "D") == "2 May 2025"
+    assert fmt.period_label(date(2025, 1, 1), date(2025, 2, 28), "M") == "Jan–Feb 2025"
+    assert fmt.period_label(date(2025, 4, 1), date(2025, 6, 30), "Q") == "2025 Q2"
+    assert fmt.period_label(date(2025, 1, 1), date(2025, 12, 31), "A") == "2025"
+    assert fmt.period_label(date(2025, 5, 14), None, "irregular") == "14 May 2025"
+    assert fmt.period_label(date(2024, 12, 1), date(2025, 1, 31), "M") == "Dec 2024–Jan 2025"
+    assert fmt.period_label(date(2025, 5, 1), None, "M") == "May 2025"
+    assert fmt.period_label(date(2025, 7, 1), date(2025, 12, 31), "S") == "2025 H2"
+    assert fmt.period_label(date(2025, 5, 12), date(2025, 5, 18), "W") == "2025-W20"
+    assert fmt.period_label(date(2024, 12, 30), None, "W") == "2025-W01"  # ISO year
+    assert fmt.period_label(date(2025, 5, 2), None, "D") == "2 May 2025"
 
 
 # Explorer ------------------------------------------------------------------------------------
@@ -233,7 +267,7 @@ def test_events_and_regimes_can_be_switched_off(seeded: Path):
 
 
 def test_log_scale_sets_the_axis_type(seeded: Path):
-    drawn = data.explore(seeded, data.ExploreState(series=("USA.IMPORTS.CHN.USD",)))
+    drawn = explore_data.explore(seeded, ExploreState(series=("USA.IMPORTS.CHN.USD",)))
 
     result = figures.line_chart(drawn.frame, drawn.meta, log=True)
 
@@ -274,19 +308,19 @@ def test_aggregation_draws_quarters_with_their_newest_release(seeded: Path):
 
 def test_refused_transform_raises_with_the_reason(seeded: Path):
     with pytest.raises(TransformError) as caught:
-        data.explore(seeded, data.ExploreState(series=("CHN.EXPORTS.YOY",), transform="pc1"))
+        explore_data.explore(seeded, ExploreState(series=("CHN.EXPORTS.YOY",), transform="pc1"))
 
     assert "already a growth rate" in caught.value.message
     assert "use ch1" in caught.value.message
 
 
 def test_transform_choices_grey_out_what_does_not_apply(seeded: Path):
-    result = data.transform_choices(seeded, ["CHN.EXPORTS.YOY", "USA.IMPORTS.CHN.USD"])
+    result = explore_data.transform_choices(seeded, ["CHN.EXPORTS.YOY", "USA.IMPORTS.CHN.USD"])
 
     assert result["lin"] is None
     assert result["ch1"] is None
     assert "CHN.EXPORTS.YOY is already a growth rate" in result["pc1"]
-    assert data.transform_choices(seeded, ["USA.IMPORTS.CHN.USD"])["pc1"] is None
+    assert explore_data.transform_choices(seeded, ["USA.IMPORTS.CHN.USD"])["pc1"] is None
 
 
 def test_vintages_overlay_draws_one_trace_per_release(seeded: Path):
@@ -316,7 +350,7 @@ def test_store_text_is_escaped_in_figures(seeded: Path):
 
 
 def test_explore_state_round_trips_through_the_query_string():
-    state = data.ExploreState(
+    state = ExploreState(
         series=("CHN.EXPORTS.YOY", "USA.TARIFF.CHN"),
         transform="chg",
         freq="Q",
@@ -330,7 +364,7 @@ def test_explore_state_round_trips_through_the_query_string():
     )
     query = {k: v[0] for k, v in parse_qs(state.to_query()).items()}
 
-    result = data.ExploreState.from_query(query)
+    result = ExploreState.from_query(query)
 
     assert result == state
     assert query["series"] == "CHN.EXPORTS.YOY,USA.TARIFF.CHN"
@@ -338,16 +372,16 @@ def test_explore_state_round_trips_through_the_query_string():
 
 
 def test_explore_state_ignores_unknown_values():
-    result = data.ExploreState.from_query({"transform": "bogus", "as_of": "yesterday"})
+    result = ExploreState.from_query({"transform": "bogus", "as_of": "yesterday"})
 
     assert (result.transform, result.as_of) == ("lin", None)
 
 
 def test_download_has_every_drawn_row_with_provenance(seeded: Path):
-    state = data.ExploreState(series=("CHN.EXPORTS.YOY",), as_of="2025-05-01")
-    drawn = data.explore(seeded, state, max_points=None)
+    state = ExploreState(series=("CHN.EXPORTS.YOY",), as_of="2025-05-01")
+    drawn = explore_data.explore(seeded, state, max_points=None)
 
-    result = data.download_frame(drawn, state)
+    result = explore_data.download_frame(drawn, state)
 
     assert {"release_id", "published_at", "source", "url", "unit", "as_of"} <= set(result.columns)
     assert result.height == 13  # Jan–Feb 2024 .. Apr 2025 as known on 1 May 2025
@@ -368,8 +402,8 @@ def test_downsampling_keeps_extremes_and_bounds_points(seeded: Path):
             "value": values,
         }
     )
-    result, dropped = data.downsample(frame, max_points=500)
-    short, short_dropped = data.downsample(frame.head(300), max_points=500)
+    result, dropped = downsample.downsample(frame, max_points=500)
+    short, short_dropped = downsample.downsample(frame.head(300), max_points=500)
 
     assert dropped is True
     assert result.height <= 500
@@ -380,8 +414,8 @@ def test_downsampling_keeps_extremes_and_bounds_points(seeded: Path):
 
 
 def test_readers_leave_the_store_free_for_a_writer(seeded: Path):
-    data.explore(seeded, data.ExploreState())
-    data.overview_cards(seeded)
+    explore_data.explore(seeded, ExploreState())
+    overview_data.overview_cards(seeded)
 
     with db.connect(seeded, retry_seconds=0) as result:
         assert result.execute("SELECT count(*) FROM releases").fetchone()[0] == 40
@@ -389,9 +423,12 @@ def test_readers_leave_the_store_free_for_a_writer(seeded: Path):
 
 # Revisions -----------------------------------------------------------------------------------
 
+FORECASTS = ["WLD.GDP.IMF_FCST", "WLD.GDP.OECD_FCST"]
+
 
 def test_forecast_evolution_figure_for_2025(seeded: Path):
-    frame = data.forecast_evolution(seeded, target=2025)
+    with db.connect(seeded, read_only=True) as con:
+        frame = queries.forecast_paths(con, FORECASTS, target_year=2025)
 
     result = figures.forecast_evolution(frame, target=2025)
 
@@ -401,7 +438,8 @@ def test_forecast_evolution_figure_for_2025(seeded: Path):
 
 
 def test_revision_triangle_heatmap_reads_each_cell(seeded: Path):
-    frame = data.revision_triangle(seeded, "WLD.GDP.OECD_FCST")
+    with db.connect(seeded, read_only=True) as con:
+        frame = queries.revision_window(con, "WLD.GDP.OECD_FCST").triangle
 
     result = figures.revision_heatmap(frame, frequency="A", unit="% y/y")["data"][0]
 
@@ -413,14 +451,35 @@ def test_revision_triangle_heatmap_reads_each_cell(seeded: Path):
 
 
 def test_first_vs_latest_and_revision_stats(seeded: Path):
-    first = data.first_vs_latest(seeded, "WLD.GDP.OECD_FCST")
-    stats = data.revision_stats(seeded)
+    with db.connect(seeded, read_only=True) as con:
+        first = queries.revision_window(con, "WLD.GDP.OECD_FCST").first_vs_latest
+        stats = queries.revision_stats_page(con, limit=100).rows
 
     row = first.filter(pl.col("period") == date(2025, 1, 1)).row(0, named=True)
     assert (row["first_value"], row["latest_value"]) == (3.2, 2.9)
     assert row["difference"] == pytest.approx(-0.3)
     oecd = stats.filter(pl.col("series_id") == "WLD.GDP.OECD_FCST").row(0, named=True)
     assert oecd["revised_periods"] == 3
+
+
+def test_chart_numbers_follow_display_numbers_rule():
+    """No decimals from 100 up, three significant digits below, as display_number prints."""
+    assert figures.number_format([4.8, 0.125, -41.4]) == ".3~g"
+    assert figures.number_format([145.0, 270000.0]) == ",.0f"
+    assert figures.number_format([4.8, 145.0]) == ",.2~f"  # never an exponent
+    assert figures.number_format([None]) == ".3~g"
+
+
+def test_forecast_hover_shows_the_revision_from_the_second_outlook(seeded: Path):
+    with db.connect(seeded, read_only=True) as con:
+        frame = queries.forecast_paths(con, FORECASTS, target_year=2025)
+
+    trace = trace_named(figures.forecast_evolution(frame, target=2025), "WLD.GDP.OECD_FCST")
+
+    assert trace["texttemplate"] == "%{y:.3~g}"
+    assert "revision" not in trace["hovertemplate"][0]
+    assert "revision %{customdata[2]:+.3~g}" in trace["hovertemplate"][1]
+    assert [c[2] for c in trace["customdata"]][1:] == pytest.approx([0.1, -0.2, -0.2])
 
 
 def test_sparkline_of_a_policy_series_is_a_step():
@@ -435,49 +494,59 @@ def test_sparkline_of_a_policy_series_is_a_step():
 # Releases ------------------------------------------------------------------------------------
 
 
-def upload(text: str, name: str) -> data.Upload:
-    encoded = base64.b64encode(text.encode()).decode()
-    return data.decode_upload(f"data:text/csv;base64,{encoded}", name)
+def encoded(text: str, name: str) -> upload.Upload:
+    data = base64.b64encode(text.encode()).decode()
+    return upload.decode_upload(f"data:text/csv;base64,{data}", name)
+
+
+def release_count(path: Path) -> int:
+    with db.connect(path, read_only=True) as con:
+        return con.execute("SELECT count(*) FROM releases").fetchall()[0][0]
+
+
+def newest_title(path: Path) -> str:
+    with db.connect(path, read_only=True) as con:
+        return queries.releases(con, limit=1)["title"][0]
 
 
 META = {"source": "China customs (GAC)", "published": "2025-07-14", "title": "June", "url": None}
 
 
 def test_upload_dry_run_shows_the_diff_and_writes_nothing(seeded: Path):
-    good = upload("series_id,period,value\nCHN.EXPORTS.YOY,2025-06,5.8\n", "june.csv")
+    good = encoded("series_id,period,value\nCHN.EXPORTS.YOY,2025-06,5.8\n", "june.csv")
 
-    result = data.append_upload(seeded, good, META, dry_run=True)[0]
+    result = upload.append_upload(seeded, good, META, dry_run=True)[0]
 
     assert (result.new, result.revised) == (1, 0)
     assert result.summary().startswith("dry run: june.csv")
-    assert data.releases(seeded).height == 40
+    assert release_count(seeded) == 40
 
 
 def test_upload_commit_appends_one_release(seeded: Path):
-    good = upload("series_id,period,value\nCHN.EXPORTS.YOY,2025-06,5.8\n", "june.csv")
+    good = encoded("series_id,period,value\nCHN.EXPORTS.YOY,2025-06,5.8\n", "june.csv")
 
-    result = data.append_upload(seeded, good, META, dry_run=False)[0]
+    result = upload.append_upload(seeded, good, META, dry_run=False)[0]
 
     assert result.release_id == 41
-    assert data.releases(seeded).row(0, named=True)["title"] == "June"
+    assert newest_title(seeded) == "June"
 
 
 def test_bad_upload_names_line_and_column_and_writes_nothing(seeded: Path):
-    bad = upload("series_id,period,value\nCHN.EXPORTS.YOY,2025-06,n/a%\n", "bad.csv")
+    bad = encoded("series_id,period,value\nCHN.EXPORTS.YOY,2025-06,n/a%\n", "bad.csv")
 
     with pytest.raises(ValidationError) as caught:
-        data.append_upload(seeded, bad, META, dry_run=False)
+        upload.append_upload(seeded, bad, META, dry_run=False)
 
     assert "bad.csv:2" in caught.value.message
     assert "column 'value'" in caught.value.message
-    assert data.releases(seeded).height == 40
+    assert release_count(seeded) == 40
 
 
 def test_upload_over_the_limit_is_refused():
-    too_big = base64.b64encode(b"x" * (data.UPLOAD_LIMIT_BYTES + 1)).decode()
+    too_big = base64.b64encode(b"x" * (upload.UPLOAD_LIMIT_BYTES + 1)).decode()
 
     with pytest.raises(ValidationError) as caught:
-        data.decode_upload(f"data:text/csv;base64,{too_big}", "huge.csv")
+        upload.decode_upload(f"data:text/csv;base64,{too_big}", "huge.csv")
 
     assert "over the 20 MB upload limit" in caught.value.message
 
@@ -486,17 +555,19 @@ def test_upload_over_the_limit_is_refused():
 
 
 def test_public_objects_list_views_with_columns_and_macros(seeded: Path):
-    result = {o["name"]: o for o in data.public_objects(seeded)}
+    with db.connect(seeded, read_only=True) as con:
+        result = {o["name"]: o for o in queries.public_objects(con)}
 
     assert result["latest"]["kind"] == "view"
     assert "published_at timestamp" in result["latest"]["columns"]
-    assert result["asof"] == {"name": "asof", "kind": "macro", "columns": ["ts"]}
+    assert result["asof"] == {"name": "asof", "kind": "macro", "columns": ["ts"], "history": True}
+    assert (result["latest"]["history"], result["revisions"]["history"]) == (False, True)
 
 
 def test_sql_console_rows_and_grid(seeded: Path):
-    result = data.run_sql(seeded, data.EXAMPLE_QUERIES[0][1])
+    result = sql_page.run_sql(seeded, sql_page.EXAMPLE_QUERIES[0][1])
 
-    columns, rows = data.grid_rows(result.frame)
+    columns, rows = grids.grid_rows(result.frame)
     assert len(rows) == 6
     assert {"field": "series_id", "headerName": "series_id"} in columns
     assert {r["published_at"] for r in rows} == {"2024-12-04", "2025-03-17", "2025-06-03"}

@@ -15,7 +15,9 @@ import plotly.io.json as plotly_json
 import polars as pl
 import pytest
 
-from dashboards import data, figures
+from dashboards import downsample, figures
+from dashboards.pages import explore_data
+from dashboards.state import ExploreState
 from tests.conftest import define, release
 from tracker import analytics, db
 from tracker.errors import StoreError
@@ -96,24 +98,24 @@ def points(figure: dict) -> int:
 
 
 def test_twenty_long_series_share_one_point_budget(long_store: Path):
-    drawn = data.explore(long_store, data.ExploreState(series=tuple(MONTHLY)))
-    full = data.explore(long_store, data.ExploreState(series=tuple(MONTHLY)), max_points=None)
+    drawn = explore_data.explore(long_store, ExploreState(series=tuple(MONTHLY)))
+    full = explore_data.explore(long_store, ExploreState(series=tuple(MONTHLY)), max_points=None)
 
     # Each series (480 months) is far under the budget alone: only a budget for the whole
     # figure drops anything.
-    assert full.frame.group_by("series_id").len()["len"].max() < data.MAX_POINTS
+    assert full.frame.group_by("series_id").len()["len"].max() < downsample.MAX_POINTS
     assert full.frame.height == 20 * 480
     assert drawn.downsampled is True
-    assert drawn.frame.height <= data.MAX_POINTS
+    assert drawn.frame.height <= downsample.MAX_POINTS
     counts = drawn.frame.group_by("series_id").len()["len"]
-    assert counts.min() >= data.MAX_POINTS // 20 - 2  # an equal share each
-    assert drawn.frame.height > data.MAX_POINTS // 2
+    assert counts.min() >= downsample.MAX_POINTS // 20 - 2  # an equal share each
+    assert drawn.frame.height > downsample.MAX_POINTS // 2
 
 
 def test_each_bucket_keeps_its_minimum_and_maximum(long_store: Path):
-    full = data.explore(long_store, data.ExploreState(series=tuple(MONTHLY)), max_points=None)
-    drawn = data.explore(long_store, data.ExploreState(series=tuple(MONTHLY)))
-    cap = data.point_share([480] * 20, data.MAX_POINTS)
+    full = explore_data.explore(long_store, ExploreState(series=tuple(MONTHLY)), max_points=None)
+    drawn = explore_data.explore(long_store, ExploreState(series=tuple(MONTHLY)))
+    cap = downsample.point_share([480] * 20, downsample.MAX_POINTS)
     buckets = (cap - 2) // 2
 
     for series_id in MONTHLY:
@@ -145,7 +147,7 @@ def test_short_series_keep_every_point_next_to_long_ones():
         }
     )
 
-    result, dropped = data.downsample(pl.concat([short, long]), max_points=1000)
+    result, dropped = downsample.downsample(pl.concat([short, long]), max_points=1000)
 
     assert dropped is True
     assert result.filter(pl.col("series_id") == "SHORT").height == 300
@@ -154,9 +156,9 @@ def test_short_series_keep_every_point_next_to_long_ones():
 
 
 def test_point_share_fills_the_budget_from_the_shortest_trace_up():
-    assert data.point_share([100, 200], 1000) is None
-    assert data.point_share([100, 5000, 5000], 1000) == 450
-    assert data.point_share([480] * 20, 2000) == 100
+    assert downsample.point_share([100, 200], 1000) is None
+    assert downsample.point_share([100, 5000, 5000], 1000) == 450
+    assert downsample.point_share([480] * 20, 2000) == 100
 
 
 def test_a_bucket_without_values_stays_a_gap():
@@ -169,7 +171,7 @@ def test_a_bucket_without_values_stays_a_gap():
         schema={"series_id": pl.String, "period": pl.Date, "value": pl.Float64},
     )
 
-    result, _ = data.downsample(frame, max_points=100)
+    result, _ = downsample.downsample(frame, max_points=100)
 
     assert result["value"].null_count() > 0
     assert result.height <= 100
@@ -185,7 +187,7 @@ def test_a_long_daily_series_is_under_200_kb_of_json(long_store: Path, series_id
     result = len(plotly_json.to_json_plotly(figure).encode())
 
     assert result <= JSON_LIMIT
-    assert points(figure) <= data.MAX_POINTS
+    assert points(figure) <= downsample.MAX_POINTS
 
 
 @pytest.mark.parametrize("as_of", ["", "2025-01-15"])
@@ -195,7 +197,7 @@ def test_twenty_monthly_series_are_under_200_kb_of_json(long_store: Path, as_of:
     result = len(plotly_json.to_json_plotly(figure).encode())
 
     assert result <= JSON_LIMIT
-    assert points(figure) <= data.MAX_POINTS
+    assert points(figure) <= downsample.MAX_POINTS
     assert len([t for t in figure["data"] if (t.get("meta") or {}).get("series_id")]) == 20
 
 
@@ -203,14 +205,14 @@ def test_twenty_transformed_series_are_under_200_kb_of_json(long_store: Path):
     figure = callback_figure(long_store, MONTHLY, transform="pc1")
 
     assert len(plotly_json.to_json_plotly(figure).encode()) <= JSON_LIMIT
-    assert points(figure) <= data.MAX_POINTS
+    assert points(figure) <= downsample.MAX_POINTS
 
 
 # Hover text ----------------------------------------------------------------------------------
 
 
 def test_hover_carries_the_source_per_point_when_a_series_changes_source(long_store: Path):
-    drawn = data.explore(long_store, data.ExploreState(series=("LONG.M00",)), max_points=None)
+    drawn = explore_data.explore(long_store, ExploreState(series=("LONG.M00",)), max_points=None)
     figure = figures.line_chart(drawn.frame, drawn.meta)
     trace = figure["data"][0]
 
@@ -222,7 +224,7 @@ def test_hover_carries_the_source_per_point_when_a_series_changes_source(long_st
 
 
 def test_hover_names_one_source_once_in_the_template(long_store: Path):
-    drawn = data.explore(long_store, data.ExploreState(series=("LONG.D10",)))
+    drawn = explore_data.explore(long_store, ExploreState(series=("LONG.D10",)))
     trace = figures.line_chart(drawn.frame, drawn.meta)["data"][0]
 
     assert trace["hovertemplate"].endswith("<br>Daily agency<extra></extra>")
@@ -241,7 +243,7 @@ def test_series_are_drawn_in_the_order_they_were_picked(long_store: Path):
 
 
 def draw(path: Path, **state):
-    drawn = data.explore(path, data.ExploreState(**state))
+    drawn = explore_data.explore(path, ExploreState(**state))
     return drawn, figures.line_chart(drawn.frame, drawn.meta, until=drawn.until)
 
 
@@ -304,7 +306,7 @@ def test_a_refused_transform_in_a_list_is_refused(seeded: Path):
 
 def test_transforms_of_several_series_match_the_sql_macro_one_by_one(seeded: Path):
     ids = ("CHN.EXPORTS.YOY", "CHN.IMPORTS.YOY", "USA.TARIFF.CHN")
-    drawn = data.explore(seeded, data.ExploreState(series=ids, transform="ch1"), max_points=None)
+    drawn = explore_data.explore(seeded, ExploreState(series=ids, transform="ch1"), max_points=None)
 
     with db.connect(seeded, read_only=True) as con:
         for series_id in ids:
@@ -326,9 +328,9 @@ def test_a_store_with_views_from_before_the_lists_says_how_to_refresh_them(seede
         )
 
     with pytest.raises(StoreError) as caught:
-        data.explore(seeded, data.ExploreState(series=("CHN.EXPORTS.YOY",)))
+        explore_data.explore(seeded, ExploreState(series=("CHN.EXPORTS.YOY",)))
 
     assert "tracker init --no-seed" in caught.value.message
     with db.connect(seeded) as con:
         db.refresh_views(con)
-    assert data.explore(seeded, data.ExploreState(series=("CHN.EXPORTS.YOY",))).frame.height
+    assert explore_data.explore(seeded, ExploreState(series=("CHN.EXPORTS.YOY",))).frame.height

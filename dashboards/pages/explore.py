@@ -8,8 +8,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from dashboards import data, figures
+from dashboards import figures, ids, picker
 from dashboards.components import error_alert, help_text, page_header, theme_holder, theme_store
+from dashboards.downsample import MAX_POINTS
+from dashboards.format import day_label
+from dashboards.pages import explore_data as data
+from dashboards.state import AGGREGATIONS, FREQUENCIES, TRANSFORMS, ExploreState
+from dashboards.store import store_path
 from tracker.errors import TrackerError
 
 dash.register_page(__name__, path="/explore", title="Explorer · tracker", name="Explorer", order=1)
@@ -24,46 +29,48 @@ OPTIONS = (
 
 
 def layout(**query) -> html.Div:
-    path = data.store_path()
-    state = data.ExploreState.from_query(query)
+    path = store_path()
+    state = ExploreState.from_query(query)
     try:
-        series_options = data.series_options(path)
+        # The picked series and the first few dozen of the catalogue: typing asks for more.
+        series_options = picker.options(path, None, state.series)
         choices = data.transform_choices(path, state.series)
     except TrackerError as exc:
-        return html.Div([page_header("Explorer"), error_alert(exc, id="explore-error")])
+        return html.Div([page_header("Explorer"), error_alert(exc, id=ids.EXPLORE_ERROR)])
     flags = [name for name, _ in OPTIONS if getattr(state, name)]
     controls = dbc.Card(
         dbc.CardBody(
             [
-                dbc.Label("Series", html_for="explore-series", className="fw-semibold"),
+                dbc.Label("Series", html_for=ids.EXPLORE_SERIES, className="fw-semibold"),
                 dcc.Dropdown(
-                    id="explore-series",
+                    id=ids.EXPLORE_SERIES,
                     options=series_options,
                     value=list(state.series),
                     multi=True,
                     searchable=True,
+                    search_order="original",
                     placeholder="Search by name, id, country or source…",
                     className="mb-3",
                 ),
-                dbc.Label("Transform", html_for="explore-transform", className="fw-semibold"),
+                dbc.Label("Transform", html_for=ids.EXPLORE_TRANSFORM, className="fw-semibold"),
                 dcc.Dropdown(
-                    id="explore-transform",
+                    id=ids.EXPLORE_TRANSFORM,
                     options=transform_options(choices),
                     value=state.transform,
                     clearable=False,
                     searchable=False,
                 ),
-                html.Div(refusals(choices), id="explore-transform-help", className="mb-3"),
+                html.Div(refusals(choices), id=ids.EXPLORE_TRANSFORM_HELP, className="mb-3"),
                 dbc.Row(
                     [
                         dbc.Col(
                             [
-                                dbc.Label("Frequency", html_for="explore-freq"),
+                                dbc.Label("Frequency", html_for=ids.EXPLORE_FREQ),
                                 dbc.Select(
-                                    id="explore-freq",
+                                    id=ids.EXPLORE_FREQ,
                                     options=[
                                         {"label": v, "value": k or NATIVE}
-                                        for k, v in data.FREQUENCIES.items()
+                                        for k, v in FREQUENCIES.items()
                                     ],
                                     value=state.freq or NATIVE,
                                 ),
@@ -72,12 +79,11 @@ def layout(**query) -> html.Div:
                         ),
                         dbc.Col(
                             [
-                                dbc.Label("Aggregate by", html_for="explore-agg"),
+                                dbc.Label("Aggregate by", html_for=ids.EXPLORE_AGG),
                                 dbc.Select(
-                                    id="explore-agg",
+                                    id=ids.EXPLORE_AGG,
                                     options=[
-                                        {"label": v, "value": k}
-                                        for k, v in data.AGGREGATIONS.items()
+                                        {"label": v, "value": k} for k, v in AGGREGATIONS.items()
                                     ],
                                     value=state.agg,
                                 ),
@@ -87,26 +93,26 @@ def layout(**query) -> html.Div:
                     ],
                     className="g-2 mb-3",
                 ),
-                dbc.Label("Rebase to 100 at", html_for="explore-rebase"),
+                dbc.Label("Rebase to 100 at", html_for=ids.EXPLORE_REBASE),
                 dbc.Input(
-                    id="explore-rebase",
+                    id=ids.EXPLORE_REBASE,
                     value=state.rebase or "",
                     placeholder="period, e.g. 2024-01",
                     debounce=True,
                     className="mb-3",
                 ),
-                dbc.Label("As known on", html_for="explore-as-of", className="fw-semibold"),
+                dbc.Label("As known on", html_for=ids.EXPLORE_AS_OF, className="fw-semibold"),
                 dbc.InputGroup(
                     [
                         dbc.Input(
-                            id="explore-as-of",
+                            id=ids.EXPLORE_AS_OF,
                             type="date",
                             value=state.as_of or "",
                             min="1990-01-01",
                             max="2100-12-31",
                         ),
                         dbc.Button(
-                            "Now", id="explore-as-of-clear", color="secondary", outline=True
+                            "Now", id=ids.EXPLORE_AS_OF_CLEAR, color="secondary", outline=True
                         ),
                     ],
                 ),
@@ -115,7 +121,7 @@ def layout(**query) -> html.Div:
                     className="mb-3",
                 ),
                 dbc.Checklist(
-                    id="explore-options",
+                    id=ids.EXPLORE_OPTIONS,
                     options=[{"label": label, "value": name} for name, label in OPTIONS],
                     value=flags,
                     switch=True,
@@ -123,7 +129,7 @@ def layout(**query) -> html.Div:
                 ),
                 dbc.Button(
                     "Download CSV of this view",
-                    id="explore-download-button",
+                    id=ids.EXPLORE_DOWNLOAD_BUTTON,
                     color="primary",
                     outline=True,
                     className="w-100",
@@ -131,7 +137,7 @@ def layout(**query) -> html.Div:
                 help_text(
                     "Every drawn row with its release, publication date, source and URL.",
                 ),
-                dcc.Download(id="explore-download"),
+                dcc.Download(id=ids.EXPLORE_DOWNLOAD),
             ]
         ),
         className="explore-controls",
@@ -139,20 +145,20 @@ def layout(**query) -> html.Div:
     chart = dbc.Card(
         dbc.CardBody(
             [
-                html.Div(id="explore-alert"),
+                html.Div(id=ids.EXPLORE_ALERT),
                 html.Div(
                     dcc.Loading(
                         dcc.Graph(
-                            id="explore-graph",
+                            id=ids.EXPLORE_GRAPH,
                             config=figures.GRAPH_CONFIG,
                             style={"height": "520px"},
                         ),
                         type="dot",
                         delay_show=300,
                     ),
-                    id="explore-graph-wrap",
+                    id=ids.EXPLORE_GRAPH_WRAP,
                 ),
-                html.Div(id="explore-info", className="mt-2"),
+                html.Div(id=ids.EXPLORE_INFO, className="mt-2"),
             ]
         )
     )
@@ -163,10 +169,10 @@ def layout(**query) -> html.Div:
                 "Pick series, transform them, travel back in time. The address bar always holds "
                 "this exact view: copy it to share or bookmark it.",
             ),
-            dcc.Store(id="explore-range", data=[state.start, state.end]),
+            dcc.Store(id=ids.EXPLORE_RANGE, data=[state.start, state.end]),
             theme_holder("explore"),
-            dcc.Store(id="explore-query"),
-            html.Div(id="explore-url-sink", hidden=True),
+            dcc.Store(id=ids.EXPLORE_QUERY),
+            html.Div(id=ids.EXPLORE_URL_SINK, hidden=True),
             dbc.Row(
                 [
                     dbc.Col(controls, lg=4, xl=3, className="mb-3"),
@@ -181,7 +187,7 @@ def layout(**query) -> html.Div:
 def transform_options(choices: dict[str, str | None]) -> list[dict]:
     """FRED codes; refused ones disabled with the reason as their tooltip."""
     options = []
-    for code, label in data.TRANSFORMS.items():
+    for code, label in TRANSFORMS.items():
         reason = choices.get(code)
         option = {"label": f"{code} — {label}", "value": code, "disabled": bool(reason)}
         if reason:
@@ -207,20 +213,34 @@ def refusals(choices: dict[str, str | None]) -> list:
                     className="form-text small ps-3 mb-0",
                 ),
             ],
-            id="explore-refusals",
+            id=ids.EXPLORE_REFUSALS,
         )
     ]
 
 
 @callback(
-    Output("explore-transform", "options"),
-    Output("explore-transform-help", "children"),
-    Input("explore-series", "value"),
+    Output(ids.EXPLORE_SERIES, "options"),
+    Input(ids.EXPLORE_SERIES, "search_value"),
+    State(ids.EXPLORE_SERIES, "value"),
+    prevent_initial_call=True,
+)
+def search_series(text: str | None, picked: list[str] | None):
+    """What is typed in the picker, searched on the server: the picked series stay."""
+    if not text or not text.strip():
+        # Keep the options of the last search: the series just picked from them is there.
+        return no_update
+    return picker.options(store_path(), text, picked or [])
+
+
+@callback(
+    Output(ids.EXPLORE_TRANSFORM, "options"),
+    Output(ids.EXPLORE_TRANSFORM_HELP, "children"),
+    Input(ids.EXPLORE_SERIES, "value"),
     prevent_initial_call=True,
 )
 def update_transforms(series: list[str] | None):
     try:
-        choices = data.transform_choices(data.store_path(), series or [])
+        choices = data.transform_choices(store_path(), series or [])
     except TrackerError as exc:
         return no_update, error_alert(exc)
     return transform_options(choices), refusals(choices)
@@ -228,10 +248,10 @@ def update_transforms(series: list[str] | None):
 
 def state_from_controls(
     series, transform, freq, agg, rebase, as_of, options, window
-) -> data.ExploreState:
+) -> ExploreState:
     options = options or []
     start, end = ([*(window or []), None, None])[:2]
-    return data.ExploreState(
+    return ExploreState(
         series=tuple(series or ()),
         transform=transform or "lin",
         rebase=(rebase or "").strip() or None,
@@ -248,23 +268,23 @@ def state_from_controls(
 
 
 CONTROLS = [
-    Input("explore-series", "value"),
-    Input("explore-transform", "value"),
-    Input("explore-freq", "value"),
-    Input("explore-agg", "value"),
-    Input("explore-rebase", "value"),
-    Input("explore-as-of", "value"),
-    Input("explore-options", "value"),
-    Input("explore-range", "data"),
+    Input(ids.EXPLORE_SERIES, "value"),
+    Input(ids.EXPLORE_TRANSFORM, "value"),
+    Input(ids.EXPLORE_FREQ, "value"),
+    Input(ids.EXPLORE_AGG, "value"),
+    Input(ids.EXPLORE_REBASE, "value"),
+    Input(ids.EXPLORE_AS_OF, "value"),
+    Input(ids.EXPLORE_OPTIONS, "value"),
+    Input(ids.EXPLORE_RANGE, "data"),
 ]
 
 
 @callback(
-    Output("explore-graph", "figure"),
-    Output("explore-graph-wrap", "hidden"),
-    Output("explore-alert", "children"),
-    Output("explore-info", "children"),
-    Output("explore-query", "data"),
+    Output(ids.EXPLORE_GRAPH, "figure"),
+    Output(ids.EXPLORE_GRAPH_WRAP, "hidden"),
+    Output(ids.EXPLORE_ALERT, "children"),
+    Output(ids.EXPLORE_INFO, "children"),
+    Output(ids.EXPLORE_QUERY, "data"),
     *CONTROLS,
     Input(theme_store("explore"), "data"),
 )
@@ -273,13 +293,13 @@ def draw(series, transform, freq, agg, rebase, as_of, options, window, theme):
     query = state.to_query()
     if not state.series:
         note = dbc.Alert(
-            "Pick one or more series to draw.", color="info", id="explore-empty", className="mb-0"
+            "Pick one or more series to draw.", color="info", id=ids.EXPLORE_EMPTY, className="mb-0"
         )
         return no_update, True, note, None, query
     try:
-        drawn = data.explore(data.store_path(), state)
+        drawn = data.explore(store_path(), state)
     except TrackerError as exc:
-        return no_update, True, error_alert(exc, id="explore-error"), None, query
+        return no_update, True, error_alert(exc, id=ids.EXPLORE_ERROR), None, query
     figure = figures.line_chart(
         drawn.frame,
         drawn.meta,
@@ -306,34 +326,34 @@ def draw(series, transform, freq, agg, rebase, as_of, options, window, theme):
             dbc.Alert(
                 f"Nothing to draw{known}: no release of these series was public yet.",
                 color="warning",
-                id="explore-nothing",
+                id=ids.EXPLORE_NOTHING,
                 className="py-2 mb-2",
             )
         )
     return figure, drawn.frame.is_empty(), notes, series_info(drawn, state), query
 
 
-def chart_title(state: data.ExploreState, drawn: data.Drawn) -> str:
+def chart_title(state: ExploreState, drawn: data.Drawn) -> str:
     """What is drawn, in words: the series, the transform and the vintage."""
     names = [m["name"] for m in drawn.meta.values()]
     parts = [names[0] if len(names) == 1 else f"{len(names)} series"]
     if state.transform != "lin":
-        parts.append(data.TRANSFORMS[state.transform].lower())
+        parts.append(TRANSFORMS[state.transform].lower())
     if state.freq:
-        frequency = data.FREQUENCIES[state.freq].lower()
-        parts.append(f"{frequency}, {data.AGGREGATIONS[state.agg].lower()}")
+        frequency = FREQUENCIES[state.freq].lower()
+        parts.append(f"{frequency}, {AGGREGATIONS[state.agg].lower()}")
     if state.rebase:
         parts.append(f"index, {state.rebase} = 100")
     if state.vintages and len(state.series) == 1:
         parts.append("every vintage" + (f" up to {state.as_of}" if state.as_of else ""))
     elif state.as_of:
-        parts.append(f"as known on {data.day_label(date.fromisoformat(state.as_of))}")
+        parts.append(f"as known on {day_label(date.fromisoformat(state.as_of))}")
     else:
         parts.append("as now known")
     return " · ".join(parts)
 
 
-def series_info(drawn: data.Drawn, state: data.ExploreState) -> html.Div:
+def series_info(drawn: data.Drawn, state: ExploreState) -> html.Div:
     rows = []
     # The newest drawn period of each series, in one pass over the frame.
     newest = {
@@ -355,7 +375,7 @@ def series_info(drawn: data.Drawn, state: data.ExploreState) -> html.Div:
                     html.Td(meta["unit"], className="text-nowrap"),
                     html.Td(meta["source"]),
                     html.Td(
-                        f"release {last['release_id']}, {data.day_label(last['published_at'])}"
+                        f"release {last['release_id']}, {day_label(last['published_at'])}"
                         if last and last.get("release_id") is not None
                         else "—"
                     ),
@@ -368,7 +388,7 @@ def series_info(drawn: data.Drawn, state: data.ExploreState) -> html.Div:
         note.append(
             help_text(
                 f"Long series are drawn with the minimum and maximum of equal buckets, "
-                f"{data.MAX_POINTS:,} points for the whole chart; zoom in for detail, "
+                f"{MAX_POINTS:,} points for the whole chart; zoom in for detail, "
                 "the download has every row."
             )
         )
@@ -399,9 +419,9 @@ def series_info(drawn: data.Drawn, state: data.ExploreState) -> html.Div:
 
 
 @callback(
-    Output("explore-range", "data"),
-    Input("explore-graph", "relayoutData"),
-    State("explore-range", "data"),
+    Output(ids.EXPLORE_RANGE, "data"),
+    Input(ids.EXPLORE_GRAPH, "relayoutData"),
+    State(ids.EXPLORE_RANGE, "data"),
     prevent_initial_call=True,
 )
 def remember_range(relayout: dict | None, current):
@@ -420,8 +440,8 @@ def remember_range(relayout: dict | None, current):
 
 
 @callback(
-    Output("explore-as-of", "value"),
-    Input("explore-as-of-clear", "n_clicks"),
+    Output(ids.EXPLORE_AS_OF, "value"),
+    Input(ids.EXPLORE_AS_OF_CLEAR, "n_clicks"),
     prevent_initial_call=True,
 )
 def clear_as_of(_n):
@@ -429,8 +449,8 @@ def clear_as_of(_n):
 
 
 @callback(
-    Output("explore-download", "data"),
-    Input("explore-download-button", "n_clicks"),
+    Output(ids.EXPLORE_DOWNLOAD, "data"),
+    Input(ids.EXPLORE_DOWNLOAD_BUTTON, "n_clicks"),
     *[State(c.component_id, c.component_property) for c in CONTROLS],
     prevent_initial_call=True,
 )
@@ -438,7 +458,7 @@ def download(_n, series, transform, freq, agg, rebase, as_of, options, window):
     state = state_from_controls(series, transform, freq, agg, rebase, as_of, options, window)
     if not state.series:
         return no_update
-    drawn = data.explore(data.store_path(), state, max_points=None)
+    drawn = data.explore(store_path(), state, max_points=None)
     frame = data.download_frame(drawn, state)
     stamp = state.as_of or "latest"
     name = f"tracker_{'_'.join(state.series)[:80]}_{state.transform}_{stamp}.csv"
@@ -458,6 +478,6 @@ clientside_callback(
         return query;
     }
     """,
-    Output("explore-url-sink", "children"),
-    Input("explore-query", "data"),
+    Output(ids.EXPLORE_URL_SINK, "children"),
+    Input(ids.EXPLORE_QUERY, "data"),
 )

@@ -6,24 +6,27 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboards import data, figures
+from dashboards import figures, ids
 from dashboards.components import error_alert, page_header, series_link
+from dashboards.format import day_label
+from dashboards.pages import overview_data as data
+from dashboards.store import store_path
 from tracker.errors import TrackerError
 
 dash.register_page(__name__, path="/", title="Overview · tracker", name="Overview", order=0)
 
 
 def layout(**_query) -> html.Div:
-    path = data.store_path()
+    path = store_path()
     try:
         cards = data.overview_cards(path)
         feed = data.release_feed(path, limit=8)
         events = data.events(path)
         newest = data.newest_release(path)
     except TrackerError as exc:
-        return html.Div([page_header("Overview"), error_alert(exc, id="overview-error")])
+        return html.Div([page_header("Overview"), error_alert(exc, id=ids.OVERVIEW_ERROR)])
     subtitle = (
-        f"Key indicators as now known · newest release {data.day_label(newest)}"
+        f"Key indicators as now known · newest release {day_label(newest)}"
         if newest
         else "The store has no releases yet: run `tracker init` or append one on Releases."
     )
@@ -35,7 +38,7 @@ def layout(**_query) -> html.Div:
                     dbc.Col(indicator_card(card, i), xs=12, sm=6, lg=4, xl=3)
                     for i, card in enumerate(cards)
                 ],
-                id="overview-cards",
+                id=ids.OVERVIEW_CARDS,
                 className="g-3",
             ),
             dbc.Row(
@@ -67,7 +70,7 @@ def indicator_card(card: data.Card, index: int) -> dbc.Card:
         badges.append(dbc.Badge("policy", color="secondary", className="ms-1"))
     color = figures.PALETTE[index % len(figures.PALETTE)]
     arrow = {"up": "▲ ", "down": "▼ ", "flat": ""}[direction]
-    released = f"{data.day_label(card.published_at)} · {card.source}"
+    released = f"{day_label(card.published_at)} · {card.source}"
     return dbc.Card(
         [
             dbc.CardBody(
@@ -76,7 +79,7 @@ def indicator_card(card: data.Card, index: int) -> dbc.Card:
                     html.Div(
                         card.value_text,
                         className="card-value mt-1",
-                        id={"type": "overview-value", "series": card.series_id},
+                        id={"type": ids.OVERVIEW_VALUE_TYPE, "series": card.series_id},
                     ),
                     html.Div(
                         [
@@ -107,7 +110,7 @@ def indicator_card(card: data.Card, index: int) -> dbc.Card:
             ),
         ],
         className="h-100 indicator-card",
-        id={"type": "overview-card", "series": card.series_id},
+        id={"type": ids.OVERVIEW_CARD_TYPE, "series": card.series_id},
     )
 
 
@@ -124,7 +127,7 @@ def release_feed(feed) -> dbc.Card:
                 [
                     html.Div(
                         [
-                            html.Span(data.day_label(r["published_at"]), className="feed-date"),
+                            html.Span(day_label(r["published_at"]), className="feed-date"),
                             html.Span(r["source"], className="fw-semibold"),
                             dbc.Badge(
                                 f"{r['rows_revised']} revised",
@@ -140,10 +143,10 @@ def release_feed(feed) -> dbc.Card:
                     html.Div(r["title"] or "", className="small"),
                     html.Div(
                         [html.Span(" · ".join(counts), className="me-2")]
-                        + [series_link(s, s, className="series-chip") for s in r["series_ids"][:6]]
+                        + [series_link(s, s, className="series-chip") for s in r["series_ids"]]
                         + (
-                            [html.Span(f"+{len(r['series_ids']) - 6} more")]
-                            if len(r["series_ids"]) > 6
+                            [html.Span(f"+{r['series_count'] - len(r['series_ids'])} more")]
+                            if r["series_count"] > len(r["series_ids"])
                             else []
                         ),
                         className="small text-body-secondary d-flex flex-wrap gap-1 mt-1",
@@ -160,7 +163,7 @@ def release_feed(feed) -> dbc.Card:
                 ],
                 className="d-flex",
             ),
-            dbc.ListGroup(items, flush=True, id="overview-feed"),
+            dbc.ListGroup(items, flush=True, id=ids.OVERVIEW_FEED),
         ],
         className="h-100",
     )
@@ -169,9 +172,9 @@ def release_feed(feed) -> dbc.Card:
 def event_timeline(events) -> dbc.Card:
     items = []
     for r in events.sort("starts_on", descending=True).iter_rows(named=True):
-        when = data.day_label(r["starts_on"])
+        when = day_label(r["starts_on"])
         if r["ends_on"]:
-            when += f" – {data.day_label(r['ends_on'])}"
+            when += f" – {day_label(r['ends_on'])}"
         items.append(
             html.Li(
                 [
@@ -185,7 +188,7 @@ def event_timeline(events) -> dbc.Card:
     return dbc.Card(
         [
             dbc.CardHeader(html.Span("Event timeline", className="fw-semibold")),
-            dbc.CardBody(html.Ul(items, className="timeline", id="overview-events")),
+            dbc.CardBody(html.Ul(items, className="timeline", id=ids.OVERVIEW_EVENTS)),
         ],
         className="h-100",
     )

@@ -9,16 +9,27 @@ import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import polars as pl
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from dashboards import data
+from dashboards import grids, ids
 from dashboards.components import error_alert, help_text, page_header
+from dashboards.store import reader, store_path
+from dashboards.upload import (
+    UPLOAD_LIMIT_BYTES,
+    Upload,
+    append_upload,
+    decode_upload,
+    format_names,
+)
+from tracker import queries
 from tracker.errors import TrackerError
 
 dash.register_page(__name__, path="/releases", title="Releases · tracker", name="Releases", order=3)
 
 AUTO = "auto"  # the format Select's "sniff it" value (an empty value shows blank)
-LIMIT_MB = data.UPLOAD_LIMIT_BYTES // (1024 * 1024)
+LIMIT_MB = UPLOAD_LIMIT_BYTES // (1024 * 1024)
+#: Rows per page of the releases grid (each page is read on the server).
+PAGE_SIZE = 15
 COUNT = {"type": "numericColumn", "width": 96, "filter": False, "suppressHeaderMenuButton": True}
 RELEASE_COLUMNS = [
     {"field": "release_id", "headerName": "#", **COUNT, "width": 72},
@@ -27,7 +38,7 @@ RELEASE_COLUMNS = [
         "field": "source",
         "headerName": "Publisher",
         "width": 190,
-        "filter": True,
+        **grids.TEXT_FILTER,
         "tooltipField": "source",
     },
     {
@@ -35,7 +46,7 @@ RELEASE_COLUMNS = [
         "headerName": "Title",
         "flex": 1,
         "minWidth": 260,
-        "filter": True,
+        **grids.TEXT_FILTER,
         "tooltipField": "title",
     },
     {
@@ -53,36 +64,48 @@ RELEASE_COLUMNS = [
         "field": "file_name",
         "headerName": "File",
         "width": 170,
-        "filter": True,
+        **grids.TEXT_FILTER,
         "tooltipField": "file_name",
     },
-    {"field": "format", "headerName": "Format", "width": 110, "filter": True},
+    {"field": "format", "headerName": "Format", "width": 110, **grids.TEXT_FILTER},
 ]
 
 
-def release_rows(path) -> list[dict]:
-    frame = data.releases(path).with_columns(
-        pl.col("published_at").dt.strftime("%Y-%m-%d"),
-    )
+def release_rows(frame: pl.DataFrame) -> list[dict]:
+    """Grid rows of a page of releases."""
     columns = [c["field"] for c in RELEASE_COLUMNS]
-    return frame.select(columns).to_dicts()
+    return (
+        frame.with_columns(pl.col("published_at").dt.strftime("%Y-%m-%d"))
+        .select(columns)
+        .to_dicts()
+    )
+
+
+def release_total(path) -> int:
+    """How many releases the store holds."""
+    with reader(path) as con:
+        return queries.releases_page(con, limit=1).total
+
+
+def count_text(total: int) -> str:
+    return f"{total} releases"
 
 
 def layout(**_query) -> html.Div:
-    path = data.store_path()
+    path = store_path()
     try:
-        rows = release_rows(path)
-        formats = data.format_names()
+        total = release_total(path)
+        formats = format_names()
     except TrackerError as exc:
-        return html.Div([page_header("Releases"), error_alert(exc, id="releases-error")])
+        return html.Div([page_header("Releases"), error_alert(exc, id=ids.RELEASES_ERROR)])
     table = dbc.Card(
         [
             dbc.CardHeader(
                 [
                     html.Span("Every release", className="fw-semibold"),
                     html.Span(
-                        f"{len(rows)} releases",
-                        id="releases-count",
+                        count_text(total),
+                        id=ids.RELEASES_COUNT,
                         className="ms-auto small text-body-secondary",
                     ),
                 ],
@@ -90,17 +113,12 @@ def layout(**_query) -> html.Div:
             ),
             dbc.CardBody(
                 dag.AgGrid(
-                    id="releases-table",
+                    id=ids.RELEASES_TABLE,
                     columnDefs=RELEASE_COLUMNS,
-                    rowData=rows,
+                    rowModelType="infinite",
                     defaultColDef={"sortable": True, "resizable": True},
-                    dashGridOptions={
-                        "pagination": True,
-                        "paginationPageSize": 15,
-                        "paginationPageSizeSelector": False,
-                        "domLayout": "autoHeight",
-                        "tooltipShowDelay": 300,
-                    },
+                    # Each page is read on the server, sorted and filtered there.
+                    dashGridOptions={**grids.paged_options(PAGE_SIZE), "tooltipShowDelay": 300},
                     className="tracker-grid",
                 )
             ),
@@ -142,7 +160,7 @@ def upload_form(formats: list[str]) -> list:
     """The drop zone and the release details a file may lack."""
     kinds = "CSV, Parquet, JSON lines, FRED, ALFRED, SDMX, WDI or DBnomics"
     zone = dcc.Upload(
-        id="releases-upload",
+        id=ids.RELEASES_UPLOAD,
         children=html.Div(
             [
                 html.Div(
@@ -151,7 +169,7 @@ def upload_form(formats: list[str]) -> list:
                 html.Div(f"{kinds} · up to {LIMIT_MB} MB", className="small text-body-secondary"),
             ]
         ),
-        max_size=data.UPLOAD_LIMIT_BYTES,
+        max_size=UPLOAD_LIMIT_BYTES,
         multiple=False,
         className="upload-zone",
     )
@@ -159,30 +177,32 @@ def upload_form(formats: list[str]) -> list:
     format_options += [{"label": name, "value": name} for name in formats]
     return [
         zone,
-        html.Div(id="releases-file", className="small mt-2"),
+        html.Div(id=ids.RELEASES_FILE, className="small mt-2"),
         dbc.Row(
             [
                 field(
                     "Publisher (source)",
                     dbc.Input(
-                        id="releases-source", placeholder="e.g. China customs (GAC)", debounce=True
+                        id=ids.RELEASES_SOURCE,
+                        placeholder="e.g. China customs (GAC)",
+                        debounce=True,
                     ),
                 ),
-                field("Published on", dbc.Input(id="releases-published", type="date")),
+                field("Published on", dbc.Input(id=ids.RELEASES_PUBLISHED, type="date")),
                 field(
                     "Title",
                     dbc.Input(
-                        id="releases-title", placeholder="e.g. May 2025 trade data", debounce=True
+                        id=ids.RELEASES_TITLE, placeholder="e.g. May 2025 trade data", debounce=True
                     ),
                 ),
                 field(
                     "URL",
                     dbc.Input(
-                        id="releases-url", type="url", placeholder="https://…", debounce=True
+                        id=ids.RELEASES_URL, type="url", placeholder="https://…", debounce=True
                     ),
                 ),
                 field(
-                    "Format", dbc.Select(id="releases-format", options=format_options, value=AUTO)
+                    "Format", dbc.Select(id=ids.RELEASES_FORMAT, options=format_options, value=AUTO)
                 ),
             ],
             className="g-2 mt-1",
@@ -204,30 +224,31 @@ def upload_outcome() -> list:
                 "Choose a file: the same validation and dry run as `tracker append --dry-run` "
                 "appear here. Nothing is written until you confirm."
             ),
-            id="releases-preview",
+            id=ids.RELEASES_PREVIEW,
         ),
         dbc.Button(
             "Confirm and append",
-            id="releases-confirm",
+            id=ids.RELEASES_CONFIRM,
             color="success",
             disabled=True,
             className="mt-2",
         ),
-        html.Div(id="releases-result", className="mt-3"),
-        dcc.Store(id="releases-checked"),
+        html.Div(id=ids.RELEASES_RESULT, className="mt-3"),
+        html.Div(id=ids.RELEASES_GRID_SINK, hidden=True),
+        dcc.Store(id=ids.RELEASES_CHECKED),
     ]
 
 
 META = [
-    State("releases-source", "value"),
-    State("releases-published", "value"),
-    State("releases-title", "value"),
-    State("releases-url", "value"),
-    State("releases-format", "value"),
+    State(ids.RELEASES_SOURCE, "value"),
+    State(ids.RELEASES_PUBLISHED, "value"),
+    State(ids.RELEASES_TITLE, "value"),
+    State(ids.RELEASES_URL, "value"),
+    State(ids.RELEASES_FORMAT, "value"),
 ]
 
 
-def _fingerprint(upload: data.Upload, meta: dict, fmt: str | None) -> str:
+def _fingerprint(upload: Upload, meta: dict, fmt: str | None) -> str:
     text = json.dumps([upload.digest, upload.file_name, meta, fmt or ""], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -277,7 +298,7 @@ def preview(result) -> html.Div:
                 size="sm",
                 responsive=True,
                 className="mt-2 mb-1 preview-table",
-                id={"type": "releases-diff", "file": result.file_name},
+                id={"type": ids.RELEASES_DIFF_TYPE, "file": result.file_name},
             )
         )
         if result.changes.height > PREVIEW_ROWS:
@@ -288,21 +309,24 @@ def preview(result) -> html.Div:
 
 
 def _cell(value: float | None) -> str:
-    return "" if value is None else f"{value:,.6g}"
+    """A value of the diff as stored, every digit of it (the diff is about exact values)."""
+    if value is None:
+        return ""
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 @callback(
-    Output("releases-preview", "children"),
-    Output("releases-confirm", "disabled"),
-    Output("releases-checked", "data"),
-    Output("releases-file", "children"),
-    Input("releases-upload", "contents"),
-    Input("releases-source", "value"),
-    Input("releases-published", "value"),
-    Input("releases-title", "value"),
-    Input("releases-url", "value"),
-    Input("releases-format", "value"),
-    State("releases-upload", "filename"),
+    Output(ids.RELEASES_PREVIEW, "children"),
+    Output(ids.RELEASES_CONFIRM, "disabled"),
+    Output(ids.RELEASES_CHECKED, "data"),
+    Output(ids.RELEASES_FILE, "children"),
+    Input(ids.RELEASES_UPLOAD, "contents"),
+    Input(ids.RELEASES_SOURCE, "value"),
+    Input(ids.RELEASES_PUBLISHED, "value"),
+    Input(ids.RELEASES_TITLE, "value"),
+    Input(ids.RELEASES_URL, "value"),
+    Input(ids.RELEASES_FORMAT, "value"),
+    State(ids.RELEASES_UPLOAD, "filename"),
     prevent_initial_call=True,
 )
 def dry_run(contents, source, published, title, url, fmt, file_name):
@@ -311,22 +335,20 @@ def dry_run(contents, source, published, title, url, fmt, file_name):
         return no_update, True, None, no_update
     meta = _meta(source, published, title, url)
     try:
-        upload = data.decode_upload(contents, file_name)
+        upload = decode_upload(contents, file_name)
         label = html.Span(
             [html.Span("File: "), html.Code(upload.file_name), f" · {len(upload.content):,} bytes"]
         )
-        results = data.append_upload(
-            data.store_path(), upload, meta, fmt=_format(fmt), dry_run=True
-        )
+        results = append_upload(store_path(), upload, meta, fmt=_format(fmt), dry_run=True)
     except TrackerError as exc:
-        return error_alert(exc, id="releases-error"), True, None, no_update
+        return error_alert(exc, id=ids.RELEASES_ERROR), True, None, no_update
     blocks = [preview(r) for r in results]
     nothing = all(r.duplicate_of is not None for r in results)
     if not nothing:
         blocks.append(help_text("Dry run: nothing has been written. Confirm to append."))
     checked = _fingerprint(upload, meta, fmt)
     return (
-        dbc.Alert(blocks, color="info" if not nothing else "secondary", id="releases-dry-run"),
+        dbc.Alert(blocks, color="info" if not nothing else "secondary", id=ids.RELEASES_DRY_RUN),
         nothing,
         checked,
         label,
@@ -334,39 +356,69 @@ def dry_run(contents, source, published, title, url, fmt, file_name):
 
 
 @callback(
-    Output("releases-result", "children"),
-    Output("releases-table", "rowData"),
-    Output("releases-count", "children"),
-    Output("releases-confirm", "disabled", allow_duplicate=True),
-    Output("releases-preview", "children", allow_duplicate=True),
-    Input("releases-confirm", "n_clicks"),
-    State("releases-upload", "contents"),
-    State("releases-upload", "filename"),
-    State("releases-checked", "data"),
+    Output(ids.RELEASES_RESULT, "children"),
+    Output(ids.RELEASES_COUNT, "children"),
+    Output(ids.RELEASES_CONFIRM, "disabled", allow_duplicate=True),
+    Output(ids.RELEASES_PREVIEW, "children", allow_duplicate=True),
+    Input(ids.RELEASES_CONFIRM, "n_clicks"),
+    State(ids.RELEASES_UPLOAD, "contents"),
+    State(ids.RELEASES_UPLOAD, "filename"),
+    State(ids.RELEASES_CHECKED, "data"),
     *META,
     prevent_initial_call=True,
 )
 def confirm(_n, contents, file_name, checked, source, published, title, url, fmt):
     """Append what the dry run showed, in one transaction."""
-    if not contents or ctx.triggered_id != "releases-confirm":
-        return no_update, no_update, no_update, no_update, no_update
+    if not contents or ctx.triggered_id != ids.RELEASES_CONFIRM:
+        return no_update, no_update, no_update, no_update
     meta = _meta(source, published, title, url)
-    path = data.store_path()
+    path = store_path()
     try:
-        upload = data.decode_upload(contents, file_name)
+        upload = decode_upload(contents, file_name)
         if _fingerprint(upload, meta, fmt) != checked:
             stale = dbc.Alert(
                 "The file or its details changed since the dry run: check it again.",
                 color="warning",
             )
-            return stale, no_update, no_update, True, no_update
-        results = data.append_upload(path, upload, meta, fmt=_format(fmt), dry_run=False)
-        rows = release_rows(path)
+            return stale, no_update, True, no_update
+        results = append_upload(path, upload, meta, fmt=_format(fmt), dry_run=False)
+        total = release_total(path)
     except TrackerError as exc:
-        return error_alert(exc, id="releases-error"), no_update, no_update, True, no_update
+        return error_alert(exc, id=ids.RELEASES_ERROR), no_update, True, no_update
     message = dbc.Alert(
         [html.Div(r.summary()) for r in results],
         color="success",
-        id="releases-appended",
+        id=ids.RELEASES_APPENDED,
     )
-    return message, rows, f"{len(rows)} releases", True, None
+    return message, count_text(total), True, None
+
+
+@callback(
+    Output(ids.RELEASES_TABLE, "getRowsResponse"),
+    Input(ids.RELEASES_TABLE, "getRowsRequest"),
+)
+def release_page(request: dict | None):
+    """The page of releases the grid asks for, sorted and filtered on the server."""
+    if not request:
+        return no_update
+    offset, limit, order, contains = grids.page_request(request, default_size=PAGE_SIZE)
+    with reader(store_path()) as con:
+        page = queries.releases_page(
+            con, offset=offset, limit=limit, order=order, contains=contains
+        )
+    return grids.page_response(page, release_rows(page.rows))
+
+
+# After an append the grid asks for its rows again (the count changes with every append).
+clientside_callback(
+    """
+    function (count, id) {
+        window.dash_ag_grid.getApiAsync(id).then(function (api) { api.purgeInfiniteCache(); });
+        return window.dash_clientside.no_update;
+    }
+    """,
+    Output(ids.RELEASES_GRID_SINK, "children"),
+    Input(ids.RELEASES_COUNT, "children"),
+    State(ids.RELEASES_TABLE, "id"),
+    prevent_initial_call=True,
+)

@@ -1,15 +1,25 @@
-"""Revisions: how forecasts evolved, how each period was revised, and revision statistics."""
+"""Revisions: how forecasts evolved, how each period was revised, and revision statistics.
+
+Every panel reads the kept state or one series at a time: the forecast series picked, the
+periods of one series in a window of `figures.HEATMAP_ROWS` (older ones a click away), and the
+revision statistics a page at a time.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import polars as pl
-from dash import Input, Output, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from dashboards import data, figures
+from dashboards import figures, grids, ids, picker
 from dashboards.components import error_alert, help_text, page_header, theme_holder, theme_store
+from dashboards.format import period_label, period_labels, signed
+from dashboards.store import reader, store_path
+from tracker import queries
 from tracker.errors import TrackerError
 
 dash.register_page(
@@ -17,36 +27,200 @@ dash.register_page(
 )
 
 NUMBER = {"function": "params.value == null ? '' : d3.format(',.3~f')(params.value)"}
-GRID_OPTIONS = {
-    "domLayout": "autoHeight",
-    "pagination": True,
-    "paginationPageSize": 10,
-    "paginationPageSizeSelector": False,
-}
-DEFAULT_TARGET = 2025
+#: Series the triangle shows when the address names none and the store has it.
 DEFAULT_SERIES = "WLD.GDP.OECD_FCST"
+#: Forecast series drawn together by default: the most released one and those forecasting the
+#: same geo in the same unit.
+DEFAULT_FORECASTS = 4
+#: Rows per page of the revision statistics (each page is read on the server).
+STATS_PAGE = 10
 
 
-def layout(target: str | None = None, series: str | None = None, **_query) -> html.Div:
-    path = data.store_path()
+# Defaults from the data ---------------------------------------------------------------------
+
+
+def default_forecasts(forecasts: pl.DataFrame) -> list[str]:
+    """The forecast series with the most releases, and up to three more of the same geo and
+    unit (the same quantity forecast by other publishers), most releases first."""
+    if forecasts.is_empty():
+        return []
+    top = forecasts.row(0, named=True)
+    same = forecasts.filter(
+        pl.col("geo").eq_missing(top["geo"]) & pl.col("unit").eq_missing(top["unit"])
+    )
+    return same["series_id"].head(DEFAULT_FORECASTS).to_list()
+
+
+def default_target(targets: list[int], newest: datetime | None) -> int | None:
+    """The year of the newest outlook when it is a target, else the next target after it,
+    else the newest target."""
+    if not targets:
+        return None
+    year = newest.year if newest else None
+    if year in targets:
+        return year
+    later = sorted(t for t in targets if year is not None and t > year)
+    return later[0] if later else targets[0]
+
+
+def _ids(text: str | None) -> list[str]:
+    return [s for s in (x.strip() for x in (text or "").split(",")) if s]
+
+
+def layout(
+    target: str | None = None,
+    series: str | None = None,
+    forecasts: str | None = None,
+    **_query,
+) -> html.Div:
+    path = store_path()
     try:
-        targets = data.forecast_targets(path)
-        revised = data.revised_series(path)
-        catalogue = data.catalogue(path)
+        with reader(path) as con:
+            forecast_rows = queries.forecast_series(con)
+            asked = [s for s in _ids(forecasts) if s in set(forecast_rows["series_id"])]
+            chosen = asked or default_forecasts(forecast_rows)
+            targets = queries.forecast_targets(con, chosen) if chosen else []
+            newest = (
+                forecast_rows.filter(pl.col("series_id").is_in(chosen))["last_published_at"].max()
+                if chosen
+                else None
+            )
+            named = queries.series_rows(con, [series]) if series else None
+            if named is not None and named.height:
+                triangle_series = series
+            elif queries.series_rows(con, [DEFAULT_SERIES]).height:
+                triangle_series = DEFAULT_SERIES
+            else:
+                triangle_series = queries.most_revised_series(con)
+        forecast_options = picker.options(path, None, chosen, kind="forecast")
+        series_options = picker.options(path, None, [triangle_series] if triangle_series else [])
     except TrackerError as exc:
-        return html.Div([page_header("Revisions"), error_alert(exc, id="revisions-error")])
-    names = dict(zip(catalogue["series_id"], catalogue["name"], strict=True))
-    try:
-        chosen_target = int(target) if target else DEFAULT_TARGET
-    except ValueError:
-        chosen_target = DEFAULT_TARGET
-    if targets and chosen_target not in targets:
-        chosen_target = targets[0]
-    series_ids = [s for s in names if s in set(revised)] + [s for s in names if s not in revised]
-    chosen_series = (
-        series
-        if series in names
-        else (DEFAULT_SERIES if DEFAULT_SERIES in names else (series_ids or [None])[0])
+        return html.Div([page_header("Revisions"), error_alert(exc, id=ids.REVISIONS_ERROR)])
+    chosen_target = default_target(targets, newest if isinstance(newest, datetime) else None)
+    if target and target.isdigit() and int(target) in targets:
+        chosen_target = int(target)
+    evolution = dbc.Card(
+        [
+            dbc.CardHeader(
+                [
+                    html.Span("Forecast evolution", className="fw-semibold"),
+                    html.Div(
+                        [
+                            dbc.Label(
+                                "Target year",
+                                html_for=ids.REVISIONS_TARGET,
+                                className="me-2 mb-0 small",
+                            ),
+                            dbc.Select(
+                                id=ids.REVISIONS_TARGET,
+                                options=[{"label": str(t), "value": str(t)} for t in targets],
+                                value=str(chosen_target) if chosen_target else None,
+                                size="sm",
+                                style={"width": "7rem"},
+                            ),
+                        ],
+                        className="d-flex align-items-center ms-auto",
+                    ),
+                    dcc.Dropdown(
+                        id=ids.REVISIONS_FORECAST,
+                        options=forecast_options,
+                        value=chosen,
+                        multi=True,
+                        searchable=True,
+                        search_order="original",
+                        placeholder="Search the forecast series…",
+                        className="revisions-forecast-picker w-100",
+                    ),
+                ],
+                className="d-flex align-items-center flex-wrap gap-2",
+            ),
+            dbc.CardBody(
+                [
+                    html.Div(id=ids.REVISIONS_EVOLUTION_ALERT),
+                    dcc.Graph(
+                        id=ids.REVISIONS_EVOLUTION,
+                        config=figures.GRAPH_CONFIG,
+                        style={"height": "420px"},
+                    ),
+                    help_text(
+                        "Each step is one outlook: the forecast for the target year as published "
+                        "on that date, held until the next. Every forecast series can be picked."
+                    ),
+                ]
+            ),
+        ]
+    )
+    triangle = dbc.Card(
+        [
+            dbc.CardHeader(
+                [
+                    html.Span("Revision triangle", className="fw-semibold"),
+                    dcc.Dropdown(
+                        id=ids.REVISIONS_SERIES,
+                        options=series_options,
+                        value=triangle_series,
+                        clearable=False,
+                        searchable=True,
+                        search_order="original",
+                        placeholder="Search by name, id, country or source…",
+                        className="revisions-series-picker ms-auto",
+                    ),
+                ],
+                className="d-flex align-items-center flex-wrap gap-2",
+            ),
+            dbc.CardBody(
+                [
+                    html.Div(id=ids.REVISIONS_TRIANGLE_ALERT),
+                    dcc.Store(id=ids.REVISIONS_TRIANGLE_WINDOW, data=0),
+                    dcc.Graph(id=ids.REVISIONS_TRIANGLE, config=figures.GRAPH_CONFIG),
+                    html.Div(
+                        [
+                            dbc.Button(
+                                "◀ Older",
+                                id=ids.REVISIONS_TRIANGLE_OLDER,
+                                color="secondary",
+                                outline=True,
+                                size="sm",
+                                disabled=True,
+                            ),
+                            html.Span(
+                                id=ids.REVISIONS_TRIANGLE_SHOWN,
+                                className="small text-body-secondary",
+                            ),
+                            dbc.Button(
+                                "Newer ▶",
+                                id=ids.REVISIONS_TRIANGLE_NEWER,
+                                color="secondary",
+                                outline=True,
+                                size="sm",
+                                disabled=True,
+                            ),
+                        ],
+                        className="d-flex align-items-center justify-content-between gap-2",
+                    ),
+                    help_text(
+                        "Rows are periods, columns the releases that published or changed them; "
+                        f"each cell is the value as known after that release. "
+                        f"{figures.HEATMAP_ROWS} periods at a time: page back for older ones."
+                    ),
+                ]
+            ),
+        ]
+    )
+    first = dbc.Card(
+        [
+            dbc.CardHeader(
+                html.Span("First release vs latest", className="fw-semibold"),
+                id=ids.REVISIONS_FIRST_HEADER,
+            ),
+            dbc.CardBody(html.Div(id=ids.REVISIONS_FIRST)),
+        ]
+    )
+    stats = dbc.Card(
+        [
+            dbc.CardHeader(html.Span("Revision statistics", className="fw-semibold")),
+            dbc.CardBody(stats_grid()),
+        ]
     )
     return html.Div(
         [
@@ -57,141 +231,15 @@ def layout(target: str | None = None, series: str | None = None, **_query) -> ht
             ),
             dbc.Row(
                 [
-                    dbc.Col(
-                        dbc.Card(
-                            [
-                                dbc.CardHeader(
-                                    [
-                                        html.Span("Forecast evolution", className="fw-semibold"),
-                                        html.Div(
-                                            [
-                                                dbc.Label(
-                                                    "Target year",
-                                                    html_for="revisions-target",
-                                                    className="me-2 mb-0 small",
-                                                ),
-                                                dbc.Select(
-                                                    id="revisions-target",
-                                                    options=[
-                                                        {"label": str(t), "value": str(t)}
-                                                        for t in targets
-                                                    ],
-                                                    value=str(chosen_target),
-                                                    size="sm",
-                                                    style={"width": "7rem"},
-                                                ),
-                                            ],
-                                            className="d-flex align-items-center ms-auto",
-                                        ),
-                                    ],
-                                    className="d-flex align-items-center flex-wrap gap-2",
-                                ),
-                                dbc.CardBody(
-                                    [
-                                        html.Div(id="revisions-evolution-alert"),
-                                        dcc.Graph(
-                                            id="revisions-evolution",
-                                            config=figures.GRAPH_CONFIG,
-                                            style={"height": "420px"},
-                                        ),
-                                        help_text(
-                                            "Each step is one outlook: the forecast for the target "
-                                            "year as published on that date, held until the next."
-                                        ),
-                                    ]
-                                ),
-                            ]
-                        ),
-                        lg=6,
-                        className="mb-3",
-                    ),
-                    dbc.Col(
-                        dbc.Card(
-                            [
-                                dbc.CardHeader(
-                                    [
-                                        html.Span("Revision triangle", className="fw-semibold"),
-                                        dcc.Dropdown(
-                                            id="revisions-series",
-                                            options=[
-                                                {
-                                                    "label": f"{names[s]} · {s}",
-                                                    "value": s,
-                                                    "search": f"{s} {names[s]}",
-                                                }
-                                                for s in series_ids
-                                            ],
-                                            value=chosen_series,
-                                            clearable=False,
-                                            className="revisions-series-picker ms-auto",
-                                        ),
-                                    ],
-                                    className="d-flex align-items-center flex-wrap gap-2",
-                                ),
-                                dbc.CardBody(
-                                    [
-                                        html.Div(id="revisions-triangle-alert"),
-                                        dcc.Graph(
-                                            id="revisions-triangle",
-                                            config=figures.GRAPH_CONFIG,
-                                        ),
-                                        help_text(
-                                            "Rows are periods, columns the releases that "
-                                            "published or changed them; each cell is the value "
-                                            "as known after that release."
-                                        ),
-                                    ]
-                                ),
-                            ]
-                        ),
-                        lg=6,
-                        className="mb-3",
-                    ),
+                    dbc.Col(evolution, lg=6, className="mb-3"),
+                    dbc.Col(triangle, lg=6, className="mb-3"),
                 ],
                 className="g-3",
             ),
             dbc.Row(
                 [
-                    dbc.Col(
-                        dbc.Card(
-                            [
-                                dbc.CardHeader(
-                                    html.Span("First release vs latest", className="fw-semibold"),
-                                    id="revisions-first-header",
-                                ),
-                                dbc.CardBody(
-                                    dag.AgGrid(
-                                        id="revisions-first",
-                                        columnDefs=FIRST_COLUMNS,
-                                        rowData=[],
-                                        defaultColDef={
-                                            "sortable": True,
-                                            "resizable": True,
-                                            "flex": 1,
-                                            "wrapHeaderText": True,
-                                            "autoHeaderHeight": True,
-                                        },
-                                        dashGridOptions=GRID_OPTIONS,
-                                        className="tracker-grid",
-                                    )
-                                ),
-                            ]
-                        ),
-                        lg=6,
-                        className="mb-3",
-                    ),
-                    dbc.Col(
-                        dbc.Card(
-                            [
-                                dbc.CardHeader(
-                                    html.Span("Revision statistics", className="fw-semibold")
-                                ),
-                                dbc.CardBody(stats_grid(path)),
-                            ]
-                        ),
-                        lg=6,
-                        className="mb-3",
-                    ),
+                    dbc.Col(first, lg=6, className="mb-3"),
+                    dbc.Col(stats, lg=6, className="mb-3"),
                 ],
                 className="g-3",
             ),
@@ -200,14 +248,6 @@ def layout(target: str | None = None, series: str | None = None, **_query) -> ht
 
 
 NUMERIC = {"type": "numericColumn", "valueFormatter": NUMBER, "filter": False}
-FIRST_COLUMNS = [
-    {"field": "period", "headerName": "Period", "minWidth": 90},
-    {"field": "first_value", "headerName": "First", **NUMERIC, "minWidth": 70},
-    {"field": "first_published_at", "headerName": "First published", "minWidth": 110},
-    {"field": "latest_value", "headerName": "Latest", **NUMERIC, "minWidth": 70},
-    {"field": "latest_published_at", "headerName": "Latest published", "minWidth": 110},
-    {"field": "difference", "headerName": "Latest − first", **NUMERIC, "minWidth": 80},
-]
 STATS_COLUMNS = [
     {
         "field": "series_id",
@@ -215,6 +255,7 @@ STATS_COLUMNS = [
         "minWidth": 200,
         "tooltipField": "name",
         "pinned": "left",
+        **grids.TEXT_FILTER,
     },
     {"field": "revised_periods", "headerName": "Revised periods", **NUMERIC},
     {"field": "periods", "headerName": "Periods", **NUMERIC},
@@ -227,18 +268,13 @@ STATS_COLUMNS = [
 ]
 
 
-def stats_grid(path) -> object:
-    try:
-        frame = data.revision_stats(path)
-    except TrackerError as exc:
-        return error_alert(exc, id="revisions-stats-error")
-    _, rows = data.grid_rows(frame)
+def stats_grid() -> html.Div:
     return html.Div(
         [
             dag.AgGrid(
-                id="revisions-stats",
+                id=ids.REVISIONS_STATS,
                 columnDefs=STATS_COLUMNS,
-                rowData=rows,
+                rowModelType="infinite",
                 defaultColDef={
                     "sortable": True,
                     "resizable": True,
@@ -247,7 +283,7 @@ def stats_grid(path) -> object:
                     "wrapHeaderText": True,
                     "autoHeaderHeight": True,
                 },
-                dashGridOptions={**GRID_OPTIONS, "tooltipShowDelay": 300},
+                dashGridOptions={**grids.paged_options(STATS_PAGE), "tooltipShowDelay": 300},
                 className="tracker-grid",
             ),
             help_text(
@@ -258,51 +294,218 @@ def stats_grid(path) -> object:
     )
 
 
+def _day(value: datetime | None) -> str:
+    return value.date().isoformat() if value else ""
+
+
+def first_table(frame: pl.DataFrame, frequency: str) -> dbc.Table:
+    """The window's first-published and latest values, newest period first. Every digit is
+    shown and a number never wraps or is cut: the columns take the width their numbers need
+    (the table scrolls sideways on a narrow screen)."""
+    number = "text-end text-nowrap"
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Period"),
+                html.Th("First", className="text-end"),
+                html.Th("First published"),
+                html.Th("Latest", className="text-end"),
+                html.Th("Latest published"),
+                html.Th("Latest − first", className="text-end"),
+            ]
+        )
+    )
+    labels = frame.select(
+        period_labels(frequency, pl.col("period"), pl.col("period_end"))
+    ).to_series()
+    body = [
+        html.Tr(
+            [
+                html.Td(label, className="text-nowrap"),
+                html.Td(r["first_text"], className=number),
+                html.Td(_day(r["first_published_at"]), className="text-nowrap"),
+                html.Td(r["latest_text"], className=number),
+                html.Td(_day(r["latest_published_at"]), className="text-nowrap"),
+                html.Td(signed(r["difference_text"], r["difference"]), className=number),
+            ]
+        )
+        for label, r in zip(labels, frame.iter_rows(named=True), strict=True)
+    ]
+    return dbc.Table(
+        [head, html.Tbody(body)],
+        size="sm",
+        responsive=True,
+        hover=True,
+        className="mb-0 first-vs-latest",
+    )
+
+
+# Callbacks ----------------------------------------------------------------------------------
+
+
 @callback(
-    Output("revisions-evolution", "figure"),
-    Output("revisions-evolution-alert", "children"),
-    Input("revisions-target", "value"),
+    Output(ids.REVISIONS_FORECAST, "options"),
+    Input(ids.REVISIONS_FORECAST, "search_value"),
+    State(ids.REVISIONS_FORECAST, "value"),
+    prevent_initial_call=True,
+)
+def search_forecasts(text: str | None, picked: list[str] | None):
+    """The forecast series matching what is typed; the picked ones stay."""
+    if not text or not text.strip():
+        return no_update
+    return picker.options(store_path(), text, picked or [], kind="forecast")
+
+
+@callback(
+    Output(ids.REVISIONS_SERIES, "options"),
+    Input(ids.REVISIONS_SERIES, "search_value"),
+    State(ids.REVISIONS_SERIES, "value"),
+    prevent_initial_call=True,
+)
+def search_series(text: str | None, picked: str | None):
+    """The series matching what is typed; the picked one stays."""
+    if not text or not text.strip():
+        return no_update
+    return picker.options(store_path(), text, [picked] if picked else [])
+
+
+@callback(
+    Output(ids.REVISIONS_TARGET, "options"),
+    Output(ids.REVISIONS_TARGET, "value"),
+    Input(ids.REVISIONS_FORECAST, "value"),
+    State(ids.REVISIONS_TARGET, "value"),
+    prevent_initial_call=True,
+)
+def targets_of(picked: list[str] | None, current: str | None):
+    """The target years of the picked forecast series (the current one kept when it is one)."""
+    if not picked:
+        return [], None
+    with reader(store_path()) as con:
+        targets = queries.forecast_targets(con, picked)
+        newest = (
+            queries.forecast_series(con)
+            .filter(pl.col("series_id").is_in(picked))["last_published_at"]
+            .max()
+        )
+    options = [{"label": str(t), "value": str(t)} for t in targets]
+    if current and current.isdigit() and int(current) in targets:
+        return options, current
+    chosen = default_target(targets, newest if isinstance(newest, datetime) else None)
+    return options, str(chosen) if chosen else None
+
+
+@callback(
+    Output(ids.REVISIONS_EVOLUTION, "figure"),
+    Output(ids.REVISIONS_EVOLUTION_ALERT, "children"),
+    Input(ids.REVISIONS_TARGET, "value"),
+    Input(ids.REVISIONS_FORECAST, "value"),
     Input(theme_store("revisions"), "data"),
 )
-def evolution(target: str | None, theme: str | None):
-    if not target:
-        return no_update, dbc.Alert("No forecast series in the store yet.", color="info")
+def evolution(target: str | None, picked: list[str] | None, theme: str | None):
+    path = store_path()
+    if not picked:
+        with reader(path) as con:
+            any_forecast = not queries.forecast_series(con, limit=1).is_empty()
+        message = (
+            "Pick a forecast series." if any_forecast else "No forecast series in the store yet."
+        )
+        return no_update, dbc.Alert(message, color="info")
+    if not target or not target.isdigit():
+        return no_update, dbc.Alert("These series have no forecasts yet.", color="info")
     try:
-        frame = data.forecast_evolution(data.store_path(), target=int(target))
+        with reader(path) as con:
+            frame = queries.forecast_paths(con, picked, target_year=int(target))
     except TrackerError as exc:
         return no_update, error_alert(exc)
-    return figures.forecast_evolution(frame, target=int(target), dark=theme == "dark"), None
+    figure = figures.forecast_evolution(frame, target=int(target), dark=theme == "dark")
+    return figure, None
 
 
 @callback(
-    Output("revisions-triangle", "figure"),
-    Output("revisions-triangle-alert", "children"),
-    Output("revisions-first", "rowData"),
-    Output("revisions-first-header", "children"),
-    Input("revisions-series", "value"),
+    Output(ids.REVISIONS_TRIANGLE, "figure"),
+    Output(ids.REVISIONS_TRIANGLE_ALERT, "children"),
+    Output(ids.REVISIONS_FIRST, "children"),
+    Output(ids.REVISIONS_FIRST_HEADER, "children"),
+    Output(ids.REVISIONS_TRIANGLE_SHOWN, "children"),
+    Output(ids.REVISIONS_TRIANGLE_OLDER, "disabled"),
+    Output(ids.REVISIONS_TRIANGLE_NEWER, "disabled"),
+    Output(ids.REVISIONS_TRIANGLE_WINDOW, "data"),
+    Input(ids.REVISIONS_SERIES, "value"),
+    Input(ids.REVISIONS_TRIANGLE_OLDER, "n_clicks"),
+    Input(ids.REVISIONS_TRIANGLE_NEWER, "n_clicks"),
     Input(theme_store("revisions"), "data"),
+    State(ids.REVISIONS_TRIANGLE_WINDOW, "data"),
 )
-def triangle(series_id: str | None, theme: str | None):
+def triangle(series_id: str | None, _older, _newer, theme: str | None, offset: int | None):
+    """The window of periods asked for (a new series starts from its newest periods)."""
+    offset = offset or 0
+    if ctx.triggered_id == ids.REVISIONS_TRIANGLE_OLDER:
+        offset += figures.HEATMAP_ROWS
+    elif ctx.triggered_id == ids.REVISIONS_TRIANGLE_NEWER:
+        offset = max(offset - figures.HEATMAP_ROWS, 0)
+    elif ctx.triggered_id == ids.REVISIONS_SERIES:
+        offset = 0
+    return triangle_view(series_id, offset, theme)
+
+
+def triangle_view(series_id: str | None, offset: int, theme: str | None) -> tuple:
+    """The outputs of `triangle` for the window ``offset`` periods back from the newest: the
+    heatmap, an alert, the first-vs-latest table and its header, which periods are shown,
+    whether Older and Newer are disabled, and the window's offset (clamped to the data)."""
     if not series_id:
-        return no_update, dbc.Alert("Pick a series.", color="info"), [], no_update
-    path = data.store_path()
+        alert = dbc.Alert("Pick a series.", color="info")
+        return no_update, alert, None, no_update, "", True, True, 0
+    rows = figures.HEATMAP_ROWS
     try:
-        frame = data.revision_triangle(path, series_id)
-        first = data.first_vs_latest(path, series_id)
-        meta = data.catalogue(path).filter(pl.col("series_id") == series_id).row(0, named=True)
+        with reader(store_path()) as con:
+            window = queries.revision_window(con, series_id, periods=rows, offset=offset)
+            meta = queries.require_series(con, series_id)
     except TrackerError as exc:
-        return no_update, error_alert(exc), [], no_update
+        return no_update, error_alert(exc), None, no_update, "", True, True, offset
     figure = figures.revision_heatmap(
-        frame, frequency=meta["frequency"], unit=meta["unit"], dark=theme == "dark"
+        window.triangle, frequency=meta["frequency"], unit=meta["unit"], dark=theme == "dark"
     )
-    first = first.with_columns(
-        data.period_labels(meta["frequency"], pl.col("period"), pl.col("period_end")).alias(
-            "period"
-        )
-    ).drop("period_end")
-    _, rows = data.grid_rows(first.with_columns(pl.col("^.*_published_at$").dt.date()))
     header = [
         html.Span("First release vs latest: ", className="fw-semibold"),
         html.Span(meta["name"]),
     ]
-    return figure, None, rows, header
+    return (
+        figure,
+        None,
+        first_table(window.first_vs_latest, meta["frequency"]),
+        header,
+        shown_text(window, meta["frequency"]),
+        window.offset + rows >= window.periods,
+        window.offset == 0,
+        window.offset,
+    )
+
+
+def shown_text(window: queries.RevisionWindow, frequency: str) -> str:
+    """Which periods the window shows, of how many: ``2024 Q4 – 2025 Q3 · 12 of 203 periods``."""
+    periods = window.triangle.select("period", "period_end").unique("period").sort("period")
+    if periods.is_empty():
+        return f"{window.periods} periods"
+    oldest, newest = periods.row(0, named=True), periods.row(-1, named=True)
+    span = (
+        f"{period_label(oldest['period'], oldest['period_end'], frequency)} – "
+        f"{period_label(newest['period'], newest['period_end'], frequency)}"
+    )
+    return f"{span} · {periods.height} of {window.periods} periods"
+
+
+@callback(
+    Output(ids.REVISIONS_STATS, "getRowsResponse"),
+    Input(ids.REVISIONS_STATS, "getRowsRequest"),
+)
+def stats_page(request: dict | None):
+    """The page of revision statistics the grid asks for, sorted and filtered on the server."""
+    if not request:
+        return no_update
+    offset, limit, order, contains = grids.page_request(request, default_size=STATS_PAGE)
+    with reader(store_path()) as con:
+        page = queries.revision_stats_page(
+            con, offset=offset, limit=limit, order=order, contains=contains
+        )
+    _, rows = grids.grid_rows(page.rows)
+    return grids.page_response(page, rows)

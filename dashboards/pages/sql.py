@@ -7,26 +7,35 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from dashboards import data
+from dashboards import grids, ids
 from dashboards.components import error_alert, help_text, page_header
+from dashboards.pages.sql_console import (
+    DEFAULT_SQL,
+    EXAMPLE_QUERIES,
+    SQL_DOWNLOAD_ROWS,
+    SQL_MAX_ROWS,
+    SQL_TIMEOUT,
+    public_objects,
+    run_sql,
+    snippet,
+)
+from dashboards.store import store_path
 from tracker.errors import TrackerError
 
 dash.register_page(__name__, path="/sql", title="SQL · tracker", name="SQL", order=4)
 
-DEFAULT_SQL = data.EXAMPLE_QUERIES[0][1]
-
 
 def layout(q: str | None = None, **_query) -> html.Div:
-    path = data.store_path()
+    path = store_path()
     try:
-        objects = data.public_objects(path)
+        objects, example = public_objects(path)
     except TrackerError as exc:
-        return html.Div([page_header("SQL"), error_alert(exc, id="sql-error")])
+        return html.Div([page_header("SQL"), error_alert(exc, id=ids.SQL_ERROR)])
     editor = dbc.Card(
         dbc.CardBody(
             [
                 dcc.Textarea(
-                    id="sql-editor",
+                    id=ids.SQL_EDITOR,
                     value=q or DEFAULT_SQL,
                     spellCheck=False,
                     className="sql-editor form-control",
@@ -35,25 +44,25 @@ def layout(q: str | None = None, **_query) -> html.Div:
                 ),
                 html.Div(
                     [
-                        dbc.Button("Run ▸", id="sql-run", color="primary"),
+                        dbc.Button("Run ▸", id=ids.SQL_RUN, color="primary"),
                         dbc.Button(
                             "Download CSV",
-                            id="sql-download-button",
+                            id=ids.SQL_DOWNLOAD_BUTTON,
                             color="secondary",
                             outline=True,
                         ),
-                        html.Span(id="sql-status", className="small text-body-secondary ms-md-2"),
+                        html.Span(id=ids.SQL_STATUS, className="small text-body-secondary ms-md-2"),
                     ],
                     className="d-flex flex-wrap align-items-center gap-2 mt-2",
                 ),
                 help_text(
                     f"Read-only: SELECT, WITH, DESCRIBE, SHOW and EXPLAIN. The grid shows at most "
-                    f"{data.SQL_MAX_ROWS:,} rows; a query is stopped after "
-                    f"{data.SQL_TIMEOUT:g} s; the CSV download holds up to "
-                    f"{data.SQL_DOWNLOAD_ROWS:,} rows. No files, network or settings.",
+                    f"{SQL_MAX_ROWS:,} rows; a query is stopped after "
+                    f"{SQL_TIMEOUT:g} s; the CSV download holds up to "
+                    f"{SQL_DOWNLOAD_ROWS:,} rows. No files, network or settings.",
                     className="mt-1",
                 ),
-                dcc.Download(id="sql-download"),
+                dcc.Download(id=ids.SQL_DOWNLOAD),
             ]
         ),
         className="mb-3",
@@ -65,11 +74,11 @@ def layout(q: str | None = None, **_query) -> html.Div:
                 [
                     dbc.ListGroupItem(
                         title,
-                        id={"type": "sql-example", "index": i},
+                        id={"type": ids.SQL_EXAMPLE_TYPE, "index": i},
                         action=True,
                         className="small",
                     )
-                    for i, (title, _) in enumerate(data.EXAMPLE_QUERIES)
+                    for i, (title, _) in enumerate(EXAMPLE_QUERIES)
                 ],
                 flush=True,
             ),
@@ -84,8 +93,8 @@ def layout(q: str | None = None, **_query) -> html.Div:
                     dbc.AccordionItem(
                         [
                             dbc.Button(
-                                f"SELECT * FROM {_usage(o)} LIMIT 100",
-                                id={"type": "sql-object", "index": o["name"]},
+                                snippet(o, example),
+                                id={"type": ids.SQL_OBJECT_TYPE, "index": o["name"]},
                                 color="link",
                                 size="sm",
                                 className="p-0 mb-1 text-start",
@@ -102,16 +111,16 @@ def layout(q: str | None = None, **_query) -> html.Div:
                 ],
                 active_item="latest",
                 flush=True,
-                id="sql-objects",
+                id=ids.SQL_OBJECTS,
             ),
         ]
     )
     results = dbc.Card(
         dbc.CardBody(
             [
-                html.Div(id="sql-alert"),
+                html.Div(id=ids.SQL_ALERT),
                 dag.AgGrid(
-                    id="sql-results",
+                    id=ids.SQL_RESULTS,
                     columnDefs=[],
                     rowData=[],
                     defaultColDef={
@@ -148,73 +157,65 @@ def layout(q: str | None = None, **_query) -> html.Div:
     )
 
 
-def _usage(obj: dict) -> str:
-    if obj["kind"] != "macro":
-        return obj["name"]
-    if obj["name"] == "asof":
-        return "asof(DATE '2025-05-01')"
-    return f"{obj['name']}({', '.join(obj['columns'])})"
-
-
 @callback(
-    Output("sql-editor", "value"),
-    Input({"type": "sql-example", "index": ALL}, "n_clicks"),
-    Input({"type": "sql-object", "index": ALL}, "n_clicks"),
-    State("sql-objects", "children"),
+    Output(ids.SQL_EDITOR, "value"),
+    Input({"type": ids.SQL_EXAMPLE_TYPE, "index": ALL}, "n_clicks"),
+    Input({"type": ids.SQL_OBJECT_TYPE, "index": ALL}, "n_clicks"),
+    State(ids.SQL_OBJECTS, "children"),
     prevent_initial_call=True,
 )
 def insert_query(_examples, _objects, _items):
     trigger = ctx.triggered_id
     if not trigger or not any(t["value"] for t in ctx.triggered):
         return no_update
-    if trigger["type"] == "sql-example":
-        return data.EXAMPLE_QUERIES[trigger["index"]][1]
-    objects = {o["name"]: o for o in data.public_objects(data.store_path())}
-    obj = objects.get(trigger["index"])
-    return f"SELECT * FROM {_usage(obj)} LIMIT 100" if obj else no_update
+    if trigger["type"] == ids.SQL_EXAMPLE_TYPE:
+        return EXAMPLE_QUERIES[trigger["index"]][1]
+    found, example = public_objects(store_path())
+    obj = {o["name"]: o for o in found}.get(trigger["index"])
+    return snippet(obj, example) if obj else no_update
 
 
 @callback(
-    Output("sql-results", "columnDefs"),
-    Output("sql-results", "rowData"),
-    Output("sql-status", "children"),
-    Output("sql-alert", "children"),
-    Input("sql-run", "n_clicks"),
-    State("sql-editor", "value"),
+    Output(ids.SQL_RESULTS, "columnDefs"),
+    Output(ids.SQL_RESULTS, "rowData"),
+    Output(ids.SQL_STATUS, "children"),
+    Output(ids.SQL_ALERT, "children"),
+    Input(ids.SQL_RUN, "n_clicks"),
+    State(ids.SQL_EDITOR, "value"),
 )
 def run(_n, sql):
     if not sql or not sql.strip():
         return [], [], "", None
     try:
-        result = data.run_sql(data.store_path(), sql)
+        result = run_sql(store_path(), sql)
     except TrackerError as exc:
-        return [], [], "", error_alert(exc, id="sql-error")
-    columns, rows = data.grid_rows(result.frame)
+        return [], [], "", error_alert(exc, id=ids.SQL_ERROR)
+    columns, rows = grids.grid_rows(result.frame)
     status = f"{len(rows):,} row{'s' if len(rows) != 1 else ''} · {result.seconds * 1000:.0f} ms"
     alert = None
     if result.truncated:
         alert = dbc.Alert(
-            f"Showing the first {data.SQL_MAX_ROWS:,} rows: add a WHERE or LIMIT, or download the "
+            f"Showing the first {SQL_MAX_ROWS:,} rows: add a WHERE or LIMIT, or download the "
             "CSV for more.",
             color="warning",
             className="py-2",
         )
-    return columns, rows, html.Span(status, id="sql-row-count"), alert
+    return columns, rows, html.Span(status, id=ids.SQL_ROW_COUNT), alert
 
 
 @callback(
-    Output("sql-download", "data"),
-    Output("sql-alert", "children", allow_duplicate=True),
-    Input("sql-download-button", "n_clicks"),
-    State("sql-editor", "value"),
+    Output(ids.SQL_DOWNLOAD, "data"),
+    Output(ids.SQL_ALERT, "children", allow_duplicate=True),
+    Input(ids.SQL_DOWNLOAD_BUTTON, "n_clicks"),
+    State(ids.SQL_EDITOR, "value"),
     prevent_initial_call=True,
 )
 def download(_n, sql):
     if not sql or not sql.strip():
         return no_update, no_update
     try:
-        result = data.run_sql(data.store_path(), sql, max_rows=data.SQL_DOWNLOAD_ROWS)
+        result = run_sql(store_path(), sql, max_rows=SQL_DOWNLOAD_ROWS)
     except TrackerError as exc:
-        return no_update, error_alert(exc, id="sql-error")
-    frame = data.flat_frame(result.frame)
+        return no_update, error_alert(exc, id=ids.SQL_ERROR)
+    frame = grids.flat_frame(result.frame)
     return dcc.send_string(frame.write_csv(), "tracker_query.csv", type="text/csv"), no_update
