@@ -27,12 +27,11 @@ from playwright import sync_api
 from bench import stores
 from bench.synth import History
 from dashboards import ids, picker
-from dashboards import store as dashboard_store
 from dashboards.app import create_app, warm_up
 from dashboards.pages import overview_data
 from dashboards.pages.sql_console import EXAMPLE_QUERIES
 from tests.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Watch, free_port
-from tracker import db, paths
+from tracker import db, paths, snapshots
 
 SERIES = 3000
 RELEASES = 300
@@ -285,7 +284,8 @@ class Recording:
 
 @contextmanager
 def recorded(monkeypatch: pytest.MonkeyPatch, log: list) -> Iterator[None]:
-    """Every read of the dashboard (`dashboards.store.reader`) goes through a `Recording`."""
+    """Every read of the dashboard (`dashboards.store.reader`, which reads through
+    `tracker.snapshots.reader`) goes through a `Recording`."""
 
     class Source:
         def __init__(self, path: Path):
@@ -301,7 +301,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch, log: list) -> Iterator[None]:
             return Source(path)
 
     with monkeypatch.context() as patch:
-        patch.setattr(dashboard_store, "_READERS", Readers())
+        patch.setattr(snapshots, "_READERS", Readers())
         yield
 
 
