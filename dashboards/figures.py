@@ -306,6 +306,7 @@ def line_chart(
     *,
     events: pl.DataFrame | None = None,
     regimes: pl.DataFrame | None = None,
+    expectations: pl.DataFrame | None = None,
     log: bool = False,
     dark: bool = False,
     until: date | None = None,
@@ -316,7 +317,9 @@ def line_chart(
     """Series over time: one trace per series (or per vintage when ``vintage_id`` is present).
 
     Series with different units go on two y axes (the first two units); event markers are
-    dotted vertical lines with a hoverable marker on top; policy regimes are shaded bands.
+    dotted vertical lines with a hoverable marker on top; policy regimes are shaded bands;
+    ``expectations`` (`tracker.queries.expectations`: the consensus before each release) are
+    open diamonds in the colour of their series.
     """
     c = colors(dark)
     layout = base_layout(dark=dark, height=height, title=title)
@@ -385,6 +388,18 @@ def line_chart(
         layout["yaxis"]["type"] = "log"
         if "yaxis2" in layout:
             layout["yaxis2"]["type"] = "log"
+    if expectations is not None and expectations.height:
+        colour_of = {sid: PALETTE[i % len(PALETTE)] for i, sid in enumerate(by_series)}
+        for series_id, colour in colour_of.items():
+            if series_id in units_of:
+                trace = expectation_trace(
+                    expectations.filter(pl.col("series_id") == series_id),
+                    meta[series_id],
+                    color=colour,
+                    yaxis=axis_of[units_of[series_id]],
+                )
+                if trace is not None:
+                    traces.append(trace)
     layout["xaxis"]["type"] = "date"
     if x_range and (x_range[0] or x_range[1]):
         layout["xaxis"]["range"] = [x_range[0] or None, x_range[1] or None]
@@ -410,6 +425,38 @@ def line_chart(
     if shapes:
         layout["shapes"] = shapes
     return {"data": traces, "layout": layout}
+
+
+def expectation_trace(
+    expected: pl.DataFrame, info: Mapping, *, color: str, yaxis: str
+) -> dict | None:
+    """The consensus for each period of one series as open diamonds next to its line, with the
+    poll's date and the surprise in the hover."""
+    if expected.is_empty():
+        return None
+    frequency = info.get("frequency") or "irregular"
+    rows = expected.sort("period").with_columns(
+        period_labels(frequency, pl.col("period"), pl.col("period_end")).alias("label"),
+        day_labels(pl.col("consensus_published_at")).alias("poll_day"),
+    )
+    unit = str(info.get("unit") or "")
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "name": f"{info.get('name') or ''}: expected",
+        "x": rows["period"].cast(pl.String).to_list(),
+        "y": rows["consensus"].to_list(),
+        "customdata": list(
+            zip(rows["label"], rows["poll_day"], rows["actual"], rows["surprise"], strict=True)
+        ),
+        "marker": {"symbol": "diamond-open", "size": 9, "color": color, "line": {"width": 2}},
+        "yaxis": yaxis,
+        "hovertemplate": (
+            "<b>%{customdata[0]}: expected %{y}" + (f" {unit}" if unit else "") + "</b><br>"
+            "poll published %{customdata[1]}<br>"
+            "actual %{customdata[2]}, surprise %{customdata[3]:+}<extra></extra>"
+        ),
+    }
 
 
 def _axis_key(axis: str) -> str:

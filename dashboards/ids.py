@@ -29,11 +29,17 @@ OVERVIEW_ERROR = "overview-error"
 OVERVIEW_CARDS = "overview-cards"
 OVERVIEW_FEED = "overview-feed"
 OVERVIEW_EVENTS = "overview-events"
+OVERVIEW_CALENDAR = "overview-calendar"
 #: ``{"type": OVERVIEW_CARD_TYPE, "series": series_id}``, and its value the same way.
 OVERVIEW_CARD_TYPE = "overview-card"
 OVERVIEW_VALUE_TYPE = "overview-value"
+OVERVIEW_EXPECTED_TYPE = "overview-expected"
+OVERVIEW_FRESHNESS_TYPE = "overview-freshness"
 
 # Explorer -------------------------------------------------------------------------------------
+#: ``{"type": EXPLORE_WATCH_TYPE, "series": series_id}``: the star that puts it on the Overview.
+EXPLORE_WATCH_TYPE = "explore-watch"
+EXPLORE_WATCH_NOTE = "explore-watch-note"
 EXPLORE_ERROR = "explore-error"
 EXPLORE_SERIES = "explore-series"
 EXPLORE_TRANSFORM = "explore-transform"

@@ -39,6 +39,7 @@ class ExploreState:
     events: bool = True
     regimes: bool = True
     vintages: bool = False
+    expectations: bool = True
 
     @classmethod
     def from_query(cls, query: Mapping[str, object]) -> ExploreState:
@@ -82,6 +83,7 @@ class ExploreState:
             events=flag("events", True),
             regimes=flag("regimes", True),
             vintages=flag("vintages", False),
+            expectations=flag("expectations", True),
         )
 
     def to_query(self) -> str:
@@ -99,7 +101,7 @@ class ExploreState:
             pairs.append(("as_of", self.as_of))
         if self.start or self.end:
             pairs.append(("range", f"{self.start or ''},{self.end or ''}"))
-        for name in ("log", "events", "regimes", "vintages"):
+        for name in ("log", "events", "regimes", "vintages", "expectations"):
             if getattr(self, name) != getattr(default, name):
                 pairs.append((name, "1" if getattr(self, name) else "0"))
         return urlencode(pairs, safe=",")

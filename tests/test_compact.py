@@ -22,10 +22,12 @@ from click.testing import CliRunner
 
 import tracker
 from tests.conftest import content, define, release
-from tracker import compact, db, snapshots
+from tracker import compact, db, paths, snapshots
 from tracker.cli import cli
 
 KEY = "series_id, period, release_id"
+#: The seed's observations plus the ten rows the `history` fixture appends.
+ROWS = len((paths.DATA_DIR / "observations.csv").read_text(encoding="utf-8").splitlines()) - 1 + 10
 AS_OF = ["2024-12-31", "2025-01-15", "2025-02-01", "2025-02-15", "2025-03-20", "2025-06-01"]
 
 
@@ -35,7 +37,7 @@ def run(*args: str):
 
 @pytest.fixture
 def history(seeded: Path) -> Path:
-    """The seed (40 releases) plus three releases of two series, with revisions and a deletion,
+    """The seed plus three releases of two series, with revisions and a deletion,
     appended after it: rows of one series are spread over several releases."""
     with db.writer(seeded) as con:
         define(con, "AAA.TEST")
@@ -92,7 +94,7 @@ def test_compaction_keeps_every_row_and_every_view_answer(history):
     result = compact.compact(history)
 
     assert result.compacted
-    assert result.rows == len(keys_before) == 95
+    assert result.rows == len(keys_before) == ROWS
     assert answers(history) == before
     assert content(history) == stored_before
     # The same rows, now stored in key order.
@@ -134,7 +136,7 @@ def test_compacting_twice_changes_nothing(history):
     assert content(history) == stored
     assert physical_keys(history) == keys
     assert re.fullmatch(
-        r"nothing to do: the 95 rows of observations are already in "
+        rf"nothing to do: the {ROWS} rows of observations are already in "
         r"\(series_id, period, release_id\) order \(checked in \d+\.\d s\)",
         second.summary()[0],
     )
@@ -147,11 +149,11 @@ def test_rows_appended_after_a_compaction_are_the_unordered_tail(history):
 
     state = compact.check(history)
 
-    assert (state.rows, state.ordered_rows, state.in_order) == (97, 95, False)
+    assert (state.rows, state.ordered_rows, state.in_order) == (ROWS + 2, ROWS, False)
     state.dry_run = True
     assert state.summary() == [
-        "dry run: the first 95 of 97 rows of observations are in (series_id, period, release_id) "
-        "order, the last 2 (2.1%) are not; `tracker compact` would rewrite all 97 rows"
+        f"dry run: the first {ROWS} of {ROWS + 2} rows of observations are in (series_id, period, release_id) "
+        f"order, the last 2 (1.3%) are not; `tracker compact` would rewrite all {ROWS + 2} rows"
     ]
     assert compact.compact(history).compacted
     assert compact.check(history).in_order
@@ -237,8 +239,8 @@ def test_dry_run_writes_nothing(history):
 
     result = compact.compact(history, dry_run=True)
 
-    assert (result.dry_run, result.compacted, result.rows) == (True, False, 95)
-    assert result.ordered_rows == expected < 95
+    assert (result.dry_run, result.compacted, result.rows) == (True, False, ROWS)
+    assert result.ordered_rows == expected < ROWS
     assert content(history) == stored
     assert physical_keys(history) == keys
 
@@ -253,15 +255,15 @@ def test_cli_prints_what_it_did_and_exits_0(history):
 
     assert dry.exit_code == done.exit_code == again.exit_code == 0
     assert dry.stdout == (
-        "dry run: the first 3 of 95 rows of observations are in (series_id, period, "
-        "release_id) order, the last 92 (97%) are not; `tracker compact` would rewrite all 95 "
-        "rows\n"
+        f"dry run: the first 3 of {ROWS} rows of observations are in (series_id, period, "
+        f"release_id) order, the last {ROWS - 3} (98%) are not; `tracker compact` would rewrite "
+        f"all {ROWS} rows\n"
     )
     lines = done.stdout.splitlines()
     assert len(lines) == 2
     assert re.fullmatch(
-        r"compacted 95 rows in \d+\.\d s: observations are now in \(series_id, period, "
-        r"release_id\) order \(before: the last 92 rows, 97%, were not\)",
+        rf"compacted {ROWS} rows in \d+\.\d s: observations are now in \(series_id, period, "
+        rf"release_id\) order \(before: the last {ROWS - 3} rows, 98%, were not\)",
         lines[0],
     )
     assert re.fullmatch(
@@ -269,7 +271,9 @@ def test_cli_prints_what_it_did_and_exits_0(history):
         r"[\d.]+ [KM]iB of free space, which later appends and compactions reuse",
         lines[1],
     )
-    assert again.stdout.startswith("nothing to do: the 95 rows of observations are already in ")
+    assert again.stdout.startswith(
+        f"nothing to do: the {ROWS} rows of observations are already in "
+    )
 
 
 def test_cli_on_a_missing_store_says_how_to_create_one(tmp_path):

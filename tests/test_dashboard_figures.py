@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,8 @@ from dashboards.state import ExploreState
 from tracker import db, queries
 from tracker.errors import TransformError, ValidationError
 from tracker.paths import ROOT
+
+DATA = ROOT / "data"
 
 
 def trace_named(figure: dict, series_id: str) -> dict:
@@ -67,8 +70,12 @@ def draw(path: Path, **state) -> tuple[explore_data.Drawn, dict]:
 # Overview ------------------------------------------------------------------------------------
 
 
+#: The Overview as seen a few days after the May 2025 customs release.
+JUNE_2025 = date(2025, 6, 20)
+
+
 def test_overview_card_reads_china_exports_for_may_2025(seeded: Path):
-    cards = {c.series_id: c for c in overview_data.overview_cards(seeded)}
+    cards = {c.series_id: c for c in overview_data.overview_cards(seeded, today=JUNE_2025)}
 
     result = cards["CHN.EXPORTS.YOY"]
 
@@ -83,14 +90,36 @@ def test_overview_card_reads_china_exports_for_may_2025(seeded: Path):
     assert result.spark["value"].to_list()[-2:] == [8.1, 4.8]
 
 
-def test_overview_cards_cover_the_key_indicators_in_order(seeded: Path):
-    result = [c.series_id for c in overview_data.overview_cards(seeded)]
+def test_overview_imports_card_says_what_was_expected(seeded: Path):
+    cards = {c.series_id: c for c in overview_data.overview_cards(seeded, today=JUNE_2025)}
 
-    assert result == [s for s, _ in overview_data.KEY_INDICATORS]
+    result = cards["CHN.IMPORTS.YOY"]
+
+    assert (result.value_text, result.expected_text) == ("−3.4% y/y", "expected −0.9% y/y")
+    assert result.surprise == pytest.approx(-2.5)
+    assert result.freshness == "last release 9 Jun 2025, monthly: next expected 10 Jul 2025"
+    assert result.overdue is False
+
+
+def test_overview_card_says_when_a_series_is_overdue(seeded: Path):
+    cards = {c.series_id: c for c in overview_data.overview_cards(seeded, today=date(2025, 8, 1))}
+
+    result = cards["CHN.EXPORTS.YOY"]
+
+    assert result.overdue is True
+    assert result.freshness.startswith("last release 9 Jun 2025, monthly: overdue since")
+
+
+def test_overview_cards_are_the_seed_watchlist_in_order(seeded: Path):
+    result = [c.series_id for c in overview_data.overview_cards(seeded, today=JUNE_2025)]
+
+    watchlist = (DATA / "watchlist.csv").read_text().split()[1:]
+    assert result == watchlist
+    assert {c.chosen_by for c in overview_data.overview_cards(seeded)} == {"watchlist"}
 
 
 def test_overview_forecast_card_shows_the_2025_target_and_its_revision(seeded: Path):
-    cards = {c.series_id: c for c in overview_data.overview_cards(seeded)}
+    cards = {c.series_id: c for c in overview_data.overview_cards(seeded, today=JUNE_2025)}
 
     result = cards["WLD.GDP.OECD_FCST"]
 
@@ -102,8 +131,16 @@ def test_overview_forecast_card_shows_the_2025_target_and_its_revision(seeded: P
     assert result.spark["value"].to_list() == [3.2, 3.3, 3.1, 2.9]
 
 
+def test_overview_forecast_card_moves_to_the_current_year(seeded: Path):
+    cards = {c.series_id: c for c in overview_data.overview_cards(seeded, today=date(2026, 3, 1))}
+
+    result = cards["WLD.GDP.OECD_FCST"]
+
+    assert result.period_text == "2026 forecast"
+
+
 def test_overview_policy_card_shows_the_level_in_force(seeded: Path):
-    cards = {c.series_id: c for c in overview_data.overview_cards(seeded)}
+    cards = {c.series_id: c for c in overview_data.overview_cards(seeded, today=JUNE_2025)}
 
     result = cards["USA.TARIFF.CHN"]
 
@@ -111,11 +148,21 @@ def test_overview_policy_card_shows_the_level_in_force(seeded: Path):
     assert result.change_text == "−115 pp from 145%"
 
 
+def test_overview_calendar_lists_what_is_late_first(seeded: Path):
+    rows, overdue, upcoming = overview_data.calendar(seeded, today=date(2025, 8, 1), limit=50)
+
+    late = rows.filter(pl.col("overdue"))["series_id"].to_list()
+    assert "CHN.EXPORTS.YOY" in late and "CHN.TRADE_BALANCE.USD" in late
+    assert rows["overdue"].to_list() == sorted(rows["overdue"].to_list(), reverse=True)
+    assert overdue == len(late)
+    assert upcoming == rows.height - overdue
+
+
 def test_release_feed_says_what_the_newest_release_changed(seeded: Path):
     result = overview_data.release_feed(seeded, limit=2).row(0, named=True)
 
     assert result["published_at"] == datetime(2025, 6, 9)
-    assert result["rows_new"] == 4
+    assert result["rows_new"] == 5
     assert result["rows_revised"] == 0
     assert "CHN.EXPORTS.YOY" in result["series_ids"]
 
@@ -225,13 +272,14 @@ def test_hover_names_value_unit_period_release_and_source(seeded: Path):
 
     result = hover_text(trace, "2025-05-01")
 
+    may = seed_release(seeded, "gac-2025-06-09")
     assert result == (
         "<b>China goods exports, y/y (USD)</b><br>May 2025: <b>4.8</b> % y/y<br>"
-        "release 40, published 9 Jun 2025<br>China customs (GAC)"
+        f"release {may}, published 9 Jun 2025<br>China customs (GAC)"
     )
     # Only what changes per point travels with each point; name, unit and source once.
     per_point = trace["customdata"][trace["x"].index("2025-05-01")]
-    assert list(per_point) == ["May 2025", "40", "9 Jun 2025"]
+    assert list(per_point) == ["May 2025", str(may), "9 Jun 2025"]
 
 
 def test_two_units_get_two_axes(seeded: Path):
@@ -282,7 +330,7 @@ def test_transform_comes_from_the_sql_macro(seeded: Path):
     assert value_at(result, "2025-05-01") == pytest.approx(4.8 - 8.1)
     assert drawn.frame["unit"].drop_nulls()[0] != "% y/y"
     may = drawn.frame.filter(pl.col("period") == date(2025, 5, 1)).row(0, named=True)
-    assert (may["release_id"], may["source"]) == (40, "China customs (GAC)")
+    assert (may["release_id"], may["source"]) == (65, "China customs (GAC)")
 
 
 def test_rebase_makes_an_index_from_the_sql_macro(seeded: Path):
@@ -303,7 +351,8 @@ def test_aggregation_draws_quarters_with_their_newest_release(seeded: Path):
     assert result["xperiod"] == "M3"
     assert value_at(result, "2024-01-01") == pytest.approx((2 * 7.1 - 7.5) / 3)
     q1 = drawn.frame.filter(pl.col("period") == date(2025, 1, 1)).row(0, named=True)
-    assert q1["release_id"] == 35  # March 2025 completes the quarter
+    # March 2025 completes the quarter
+    assert q1["release_id"] == seed_release(seeded, "gac-2025-04-14")
 
 
 def test_refused_transform_raises_with_the_reason(seeded: Path):
@@ -328,11 +377,15 @@ def test_vintages_overlay_draws_one_trace_per_release(seeded: Path):
 
     result = [t for t in figure["data"] if t["name"].startswith("as of")]
 
+    ids = [
+        seed_release(seeded, key)
+        for key in ("oecd-interim-2024-09", "oecd-eo116", "oecd-interim-2025-03", "oecd-eo117")
+    ]
     assert [t["name"] for t in result] == [
-        "as of 25 Sep 2024 (release 12)",
-        "as of 4 Dec 2024 (release 16)",
-        "as of 17 Mar 2025 (release 27)",
-        "as of 3 Jun 2025 (release 39)",
+        f"as of 25 Sep 2024 (release {ids[0]})",
+        f"as of 4 Dec 2024 (release {ids[1]})",
+        f"as of 17 Mar 2025 (release {ids[2]})",
+        f"as of 3 Jun 2025 (release {ids[3]})",
     ]
     assert [value_at(t, "2025-01-01") for t in result] == [3.2, 3.3, 3.1, 2.9]
     assert all(t["line"]["dash"] == "dash" for t in result)
@@ -386,7 +439,8 @@ def test_download_has_every_drawn_row_with_provenance(seeded: Path):
     assert {"release_id", "published_at", "source", "url", "unit", "as_of"} <= set(result.columns)
     assert result.height == 13  # Jan–Feb 2024 .. Apr 2025 as known on 1 May 2025
     last = result.sort("period").row(-1, named=True)
-    assert (last["period"], last["value"], last["release_id"]) == (date(2025, 3, 1), 12.4, 35)
+    march = seed_release(seeded, "gac-2025-04-14")
+    assert (last["period"], last["value"], last["release_id"]) == (date(2025, 3, 1), 12.4, march)
 
 
 def test_downsampling_keeps_extremes_and_bounds_points(seeded: Path):
@@ -418,7 +472,7 @@ def test_readers_leave_the_store_free_for_a_writer(seeded: Path):
     overview_data.overview_cards(seeded)
 
     with db.connect(seeded, retry_seconds=0) as result:
-        assert result.execute("SELECT count(*) FROM releases").fetchone()[0] == 40
+        assert result.execute("SELECT count(*) FROM releases").fetchone()[0] == 65
 
 
 # Revisions -----------------------------------------------------------------------------------
@@ -443,7 +497,7 @@ def test_revision_triangle_heatmap_reads_each_cell(seeded: Path):
 
     result = figures.revision_heatmap(frame, frequency="A", unit="% y/y")["data"][0]
 
-    column = result["x"].index("17 Mar 2025 (#27)")
+    column = result["x"].index(f"17 Mar 2025 (#{seed_release(seeded, 'oecd-interim-2025-03')})")
     row = result["y"].index("2025")
     assert result["text"][row][column] == "3.1"
     assert result["z"][row][column] == pytest.approx(-0.1)
@@ -499,6 +553,16 @@ def encoded(text: str, name: str) -> upload.Upload:
     return upload.decode_upload(f"data:text/csv;base64,{data}", name)
 
 
+def seed_release(path: Path, key: str) -> int:
+    """The store's id of the seed release `key` in data/releases.csv (e.g. gac-2025-06-09)."""
+    with db.connect(path, read_only=True) as con:
+        row = con.execute(
+            "SELECT release_id FROM releases WHERE file_name = ?", [f"seed:{key}"]
+        ).fetchone()
+    assert row, key
+    return int(row[0])
+
+
 def release_count(path: Path) -> int:
     with db.connect(path, read_only=True) as con:
         return con.execute("SELECT count(*) FROM releases").fetchall()[0][0]
@@ -519,7 +583,7 @@ def test_upload_dry_run_shows_the_diff_and_writes_nothing(seeded: Path):
 
     assert (result.new, result.revised) == (1, 0)
     assert result.summary().startswith("dry run: june.csv")
-    assert release_count(seeded) == 40
+    assert release_count(seeded) == 65
 
 
 def test_upload_commit_appends_one_release(seeded: Path):
@@ -527,7 +591,7 @@ def test_upload_commit_appends_one_release(seeded: Path):
 
     result = upload.append_upload(seeded, good, META, dry_run=False)[0]
 
-    assert result.release_id == 41
+    assert result.release_id == release_count(seeded)
     assert newest_title(seeded) == "June"
 
 
@@ -539,7 +603,7 @@ def test_bad_upload_names_line_and_column_and_writes_nothing(seeded: Path):
 
     assert "bad.csv:2" in caught.value.message
     assert "column 'value'" in caught.value.message
-    assert release_count(seeded) == 40
+    assert release_count(seeded) == 65
 
 
 def test_upload_over_the_limit_is_refused():
@@ -571,3 +635,28 @@ def test_sql_console_rows_and_grid(seeded: Path):
     assert len(rows) == 6
     assert {"field": "series_id", "headerName": "series_id"} in columns
     assert {r["published_at"] for r in rows} == {"2024-12-04", "2025-03-17", "2025-06-03"}
+
+
+def test_explorer_draws_the_consensus_before_each_release(seeded: Path):
+    drawn = explore_data.explore(seeded, ExploreState(series=("CHN.IMPORTS.YOY",), events=False))
+    figure = figures.line_chart(drawn.frame, drawn.meta, expectations=drawn.expectations)
+
+    result = next(t for t in figure["data"] if t["name"].endswith(": expected"))
+
+    may = result["x"].index("2025-05-01")
+    assert result["y"][may] == -0.9
+    label, _, actual, surprise = result["customdata"][may]
+    assert (label, actual, surprise) == ("May 2025", -3.4, pytest.approx(-2.5))
+    assert result["marker"]["symbol"] == "diamond-open"
+    assert len(result["x"]) == 15
+
+
+def test_explorer_as_of_shows_only_surprises_known_then(seeded: Path):
+    state = ExploreState(series=("CHN.IMPORTS.YOY",), as_of="2025-06-08", events=False)
+
+    result = explore_data.explore(seeded, state).expectations
+
+    assert result is not None
+    assert result["period"].max() == date(2025, 4, 1)  # May's outturn came on 9 Jun
+    hidden = dataclasses.replace(state, expectations=False)
+    assert explore_data.explore(seeded, hidden).expectations is None

@@ -31,7 +31,7 @@ from dashboards.app import create_app, warm_up
 from dashboards.pages import overview_data
 from dashboards.pages.sql_console import EXAMPLE_QUERIES
 from tests.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Watch, free_port
-from tracker import db, paths, snapshots
+from tracker import db, paths, snapshots, watchlist
 
 SERIES = 3000
 RELEASES = 300
@@ -307,28 +307,37 @@ def recorded(monkeypatch: pytest.MonkeyPatch, log: list) -> Iterator[None]:
 
 def history_scans(path: Path, query: str, params) -> list[dict]:
     """The scans of ``observations`` in the plan of ``query``: whether each reads named series
-    only, by a filter on ``series_id`` or a semi-join on it (a list of ids, which DuckDB turns
-    into a filter on the scan while it runs)."""
+    only, by a filter on ``series_id`` or a semi-join on it above the scan, on the scan's side
+    and with no aggregate or window in between (a list of ids, which DuckDB turns into a filter
+    on the scan while it runs)."""
     scans: list[dict] = []
 
-    def walk(node: dict, parent: dict) -> None:
+    def semi_on_series(join: dict) -> bool:
+        info = join.get("extra_info") or {}
+        return info.get("Join Type") == "SEMI" and str(info.get("Conditions", "")).startswith(
+            "series_id"
+        )
+
+    def walk(node: dict, joins: list[dict]) -> None:
         info = node.get("extra_info") or {}
-        if "SCAN" in node.get("name", "") and str(info.get("Table", "")).endswith(".observations"):
+        name = node.get("name", "")
+        if "SCAN" in name and str(info.get("Table", "")).endswith(".observations"):
             filters = info.get("Filters") or []
             filters = filters if isinstance(filters, list) else [filters]
-            join = parent.get("extra_info") or {}
-            by_series = any("series_id" in f for f in filters) or (
-                join.get("Join Type") == "SEMI"
-                and str(join.get("Conditions", "")).startswith("series_id")
-            )
+            by_series = any("series_id" in f for f in filters) or any(map(semi_on_series, joins))
             scans.append({"filters": filters, "by_series": by_series})
-        for child in node.get("children", []):
-            walk(child, node)
+        if "AGGREGATE" in name or "WINDOW" in name:
+            joins = []
+        for index, child in enumerate(node.get("children", [])):
+            if "JOIN" not in name:
+                walk(child, joins)
+            else:  # a join filters the rows of its first child (the probe side) only
+                walk(child, [*joins, node] if index == 0 else [])
 
     with db.connect(path, read_only=True) as con:
         plan = con.execute("EXPLAIN (FORMAT json) " + query, params).fetchall()[0][1]
     for node in json.loads(plan):
-        walk(node, {})
+        walk(node, [])
     return scans
 
 
@@ -366,17 +375,31 @@ def test_no_page_scans_the_history_of_every_series(app, wide: Path, monkeypatch)
 
 
 def test_overview_cards_cost_the_same_queries_for_one_or_fifty_indicators(wide, monkeypatch):
+    """The Overview reads the watchlist's series only: one indicator and a forecast, or fifty
+    and the forecast, cost the same statements,
+    and none of them reads the history of series not on it."""
     one: list = []
     fifty: list = []
-    keys = [(generated(n), None) for n in range(1, 51)] + [(FORECAST, 2025)]
 
-    with recorded(monkeypatch, one):
-        few = overview_data.overview_cards(wide, [(generated(1), None)])
-    with recorded(monkeypatch, fifty):
-        many = overview_data.overview_cards(wide, keys)
+    def watch(series_ids: list[str]) -> None:
+        with db.writer(wide) as con:
+            watchlist.remove(con, watchlist.listed(con))
+            watchlist.add(con, series_ids)
 
-    assert (len(few), len(many)) == (1, 51)
-    assert len(fifty) == len(one) == 3
+    try:
+        watch([generated(1), FORECAST])
+        with recorded(monkeypatch, one):
+            few = overview_data.overview_cards(wide, today=date(2025, 6, 1))
+        watch([generated(n) for n in range(1, 51)] + [FORECAST])
+        with recorded(monkeypatch, fifty):
+            many = overview_data.overview_cards(wide, today=date(2025, 6, 1))
+    finally:
+        watch([])
+
+    assert (len(few), len(many)) == (2, 51)
+    assert [c.series_id for c in many[:2]] == [generated(1), generated(2)]
+    assert len(fifty) == len(one)
+    assert many[-1].series_id == FORECAST
     assert many[-1].value_text == "+2.4% y/y"
     assert unfiltered(wide, fifty) == []
 

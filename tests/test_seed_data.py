@@ -1,14 +1,14 @@
 """The seed history in data/ checked against the sourced facts it was built from.
 
-Every observation must trace to one row of ``trade_war_facts.csv``: the value is parsed here from the
-facts cell (independently of how data/ was written), and the observation's release must carry the facts
-row's published day and cited page. The facts files live in ``data/facts/`` (see its README).
+Every observation must trace to one row of ``trade_war_facts.csv`` or ``consensus_facts.csv``: the
+value is parsed here from the facts cell (independently of how data/ was written), and the
+observation's release must carry the facts row's published day and cited page. The facts files live in ``data/facts/`` (see its README).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -30,6 +30,7 @@ HEADERS = {
         "tags",
         "min_value",
         "max_value",
+        "actual_series_id",
     ],
     "releases.csv": ["release", "source", "title", "published", "url"],
     "observations.csv": ["release", "series_id", "period", "value", "status", "note"],
@@ -249,11 +250,94 @@ def expected(facts: pl.DataFrame) -> list[dict]:
     return result
 
 
+#: Consensus facts: the indicator's consensus series and the actual series it forecasts.
+CONSENSUS_SERIES = {
+    "China exports, y/y": ("CHN.EXPORTS.YOY.CONSENSUS", "CHN.EXPORTS.YOY"),
+    "China imports, y/y": ("CHN.IMPORTS.YOY.CONSENSUS", "CHN.IMPORTS.YOY"),
+    "China trade balance": ("CHN.TRADE_BALANCE.USD.CONSENSUS", "CHN.TRADE_BALANCE.USD"),
+}
+
+
 @pytest.fixture(scope="module")
-def joined(observations: pl.DataFrame, releases: pl.DataFrame) -> list[dict]:
-    frame = observations.join(
+def consensus_facts() -> pl.DataFrame:
+    return pl.read_csv(FACTS / "consensus_facts.csv", infer_schema=False)
+
+
+@pytest.fixture(scope="module")
+def consensus_expected(consensus_facts: pl.DataFrame) -> list[dict]:
+    """One dict per poll observation, and per trade-balance outturn, the consensus facts call for.
+
+    A poll is dated by its own publication day; where the facts give none, by the day of a row for
+    the same period citing the same page, else by the day before the customs release it preceded
+    (the note says so). The balance's outturn has no row in the trade
+    facts, so it comes from the consensus row's actual column and release day.
+    """
+    rows = list(consensus_facts.iter_rows(named=True))
+    # A row with no poll day takes the day of a row for the same period citing the same page.
+    same_page = {(r["period"], r["consensus_url"]): r["poll_published"] for r in rows}
+    same_page |= {
+        (r["period"], r["consensus_url"]): r["poll_published"] for r in rows if r["poll_published"]
+    }
+    result = []
+    for line, row in enumerate(rows, start=2):
+        consensus_id, actual_id = CONSENSUS_SERIES[row["indicator"]]
+        released = date.fromisoformat(row["release_published"])
+        polled = (
+            same_page[(row["period"], row["consensus_url"])]
+            or (released - timedelta(days=1)).isoformat()
+        )
+        result.append(
+            {
+                "line": line,
+                "series_id": consensus_id,
+                "period": row["period"],
+                "value": _num(row["consensus"]),
+                "published": polled,
+                "url": row["consensus_url"],
+                "poll_source": row["poll_source"],
+                "poll_dated": bool(row["poll_published"]),
+            }
+        )
+        if actual_id == "CHN.TRADE_BALANCE.USD":
+            result.append(
+                {
+                    "line": line,
+                    "series_id": actual_id,
+                    "period": row["period"],
+                    "value": _num(row["actual"]),
+                    "published": row["release_published"],
+                    "url": row["actual_url"],
+                    "poll_source": None,
+                    "poll_dated": True,
+                }
+            )
+    return result
+
+
+#: Series built from consensus_facts.csv; every other series comes from trade_war_facts.csv.
+FROM_CONSENSUS = {sid for pair in CONSENSUS_SERIES.values() for sid in pair} - {
+    "CHN.EXPORTS.YOY",
+    "CHN.IMPORTS.YOY",
+}
+
+
+def _join(observations: pl.DataFrame, releases: pl.DataFrame) -> pl.DataFrame:
+    return observations.join(
         releases.select("release", "published", "url"), on="release", how="left"
     )
+
+
+@pytest.fixture(scope="module")
+def joined(observations: pl.DataFrame, releases: pl.DataFrame) -> list[dict]:
+    """Observations from the trade facts, with their release's day and page."""
+    frame = _join(observations, releases).filter(~pl.col("series_id").is_in(FROM_CONSENSUS))
+    return list(frame.iter_rows(named=True))
+
+
+@pytest.fixture(scope="module")
+def joined_consensus(observations: pl.DataFrame, releases: pl.DataFrame) -> list[dict]:
+    """Observations from the consensus facts: polls, and the trade balance's outturns."""
+    frame = _join(observations, releases).filter(pl.col("series_id").is_in(FROM_CONSENSUS))
     return list(frame.iter_rows(named=True))
 
 
@@ -538,3 +622,88 @@ def test_tariff_steps(joined: list[dict]) -> None:
         ("2025-04-04", 54),
         ("2025-04-09", 104),
     ]
+
+
+# -- market consensus -----------------------------------------------------------------------------
+
+
+def test_consensus_series_point_at_their_actuals(series: pl.DataFrame) -> None:
+    catalogue = {row["series_id"]: row for row in series.iter_rows(named=True)}
+    for consensus_id, actual_id in CONSENSUS_SERIES.values():
+        assert catalogue[consensus_id]["kind"] == "forecast", consensus_id
+        assert catalogue[consensus_id]["actual_series_id"] == actual_id, consensus_id
+        assert catalogue[actual_id]["kind"] == "actual", actual_id
+        assert catalogue[consensus_id]["unit"] == catalogue[actual_id]["unit"], consensus_id
+    linked = {row["series_id"] for row in series.iter_rows(named=True) if row["actual_series_id"]}
+    assert linked == {consensus_id for consensus_id, _ in CONSENSUS_SERIES.values()}
+
+
+def test_every_consensus_observation_equals_its_facts_row(
+    joined_consensus: list[dict], consensus_expected: list[dict]
+) -> None:
+    for obs in joined_consensus:
+        where = f"{obs['release']} {obs['series_id']} {obs['period']}"
+        exp = _facts_row(obs, consensus_expected)
+        if obs["url"] != exp["url"]:
+            assert exp["url"] in (obs["note"] or ""), f"{where}: cite {exp['url']} in the note"
+        if exp["poll_source"] is not None:
+            assert f"poll source '{exp['poll_source']}'" in obs["note"], where
+        else:
+            assert "consensus facts row 'China trade balance'" in obs["note"], where
+        if not exp["poll_dated"]:
+            assert "poll date not given" in obs["note"], where
+    assert len(joined_consensus) == len(consensus_expected)
+
+
+def test_every_consensus_facts_value_is_in_the_seed(
+    joined_consensus: list[dict], consensus_expected: list[dict]
+) -> None:
+    for exp in consensus_expected:
+        found = [obs for obs in joined_consensus if _matches(obs, exp)]
+        assert any(float(obs["value"]) == pytest.approx(exp["value"]) for obs in found), (
+            f"consensus facts line {exp['line']}: {exp['series_id']} {exp['period']} = "
+            f"{exp['value']} published {exp['published']} is missing from data/observations.csv"
+        )
+
+
+def test_each_poll_precedes_the_release_it_forecasts(
+    joined: list[dict], joined_consensus: list[dict]
+) -> None:
+    """A consensus is what was expected before the number came out: its day is before the outturn."""
+    first: dict[tuple[str, str], str] = {}
+    for obs in joined + joined_consensus:
+        key = (obs["series_id"], obs["period"])
+        first[key] = min(first.get(key, obs["published"]), obs["published"])
+    polls = [o for o in joined_consensus if o["series_id"].endswith(".CONSENSUS")]
+    assert len(polls) == 44
+    for poll in polls:
+        actual_id = poll["series_id"].removesuffix(".CONSENSUS")
+        released = first[(actual_id, poll["period"])]
+        assert poll["published"] < released, (poll["release"], poll["period"], released)
+
+
+def test_may_2025_surprise_numbers(observations: pl.DataFrame) -> None:
+    """Imports fell 3.4% y/y in May 2025 against a consensus of -0.9%; exports rose 4.8% vs 5.0%."""
+    assert _value(observations, None, "CHN.IMPORTS.YOY.CONSENSUS", "2025-05") == -0.9
+    assert _value(observations, None, "CHN.EXPORTS.YOY.CONSENSUS", "2025-05") == 5.0
+    assert _value(observations, "gac-2025-06-09", "CHN.IMPORTS.YOY", "2025-05") == -3.4
+
+
+def test_consensus_outturns_agree_with_the_trade_facts(
+    joined: list[dict], consensus_facts: pl.DataFrame
+) -> None:
+    """The growth outturns come from the trade facts; the consensus file's actual column agrees."""
+    first: dict[tuple[str, str], tuple[str, float]] = {}
+    for obs in joined:
+        key = (obs["series_id"], obs["period"])
+        if key not in first or obs["published"] < first[key][0]:
+            first[key] = (obs["published"], float(obs["value"]))
+    checked = 0
+    for row in consensus_facts.iter_rows(named=True):
+        _, actual_id = CONSENSUS_SERIES[row["indicator"]]
+        if actual_id in FROM_CONSENSUS:
+            continue
+        published, value = first[(actual_id, row["period"])]
+        assert (published, value) == (row["release_published"], _num(row["actual"])), row
+        checked += 1
+    assert checked == 30

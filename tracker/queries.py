@@ -143,9 +143,17 @@ def period_codes(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.Seri
         con.unregister("coded_rows")
 
 
-def events(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The event annotations, oldest first."""
-    return con.sql("SELECT * FROM events ORDER BY starts_on, event_id").pl()
+def events(con: duckdb.DuckDBPyConnection, series_ids: list[str] | None = None) -> pl.DataFrame:
+    """The event annotations, oldest first; with ``series_ids``, those a chart of these series
+    shows: the events about any of them and the global ones (events naming no series)."""
+    return con.sql(
+        """
+        SELECT * FROM events
+        WHERE $ids IS NULL OR len(series_ids) = 0 OR len(list_intersect(series_ids, $ids)) > 0
+        ORDER BY starts_on, event_id
+        """,
+        params={"ids": None if series_ids is None else list(series_ids)},
+    ).pl()
 
 
 # The catalogue, searched ---------------------------------------------------------------------
@@ -236,13 +244,19 @@ def search_series(
 
 def series_rows(con: duckdb.DuckDBPyConnection, series_ids: list[str]) -> pl.DataFrame:
     """The catalogue rows of these series, in the order given (unknown ids are left out), with
-    the ``search`` text of `search_series`."""
+    the ``search`` text of `search_series`, ``expected`` (an expectation series forecasts it:
+    ``series.actual_series_id``) and ``watched`` (it is on the watchlist)."""
     return con.sql(
         """
         SELECT
             s.*,
             CAST(lower(concat_ws(' ', s.series_id, s.name, s.geo, s.source, s.unit, s.frequency,
-                                 array_to_string(s.tags, ' '))) AS VARCHAR) AS search
+                                 array_to_string(s.tags, ' '))) AS VARCHAR) AS search,
+            EXISTS (
+                SELECT 1 FROM series AS f
+                WHERE f.actual_series_id = s.series_id AND f.kind = 'forecast'
+            ) AS expected,
+            EXISTS (SELECT 1 FROM watchlist AS w WHERE w.series_id = s.series_id) AS watched
         FROM series AS s
         WHERE list_contains($ids, s.series_id)
         ORDER BY list_position($ids, s.series_id)
@@ -451,6 +465,64 @@ def recent_values(
         ORDER BY series_id, period
         """,
         params={"ids": list(series_ids), "n": periods},
+    ).pl()
+
+
+def overview(con: duckdb.DuckDBPyConnection, *, today: date | None = None) -> pl.DataFrame:
+    """The Overview's cards as seen on ``today`` (default: the current date), one row each, in
+    order: `overview_cards_asof` (sql/views/63_overview_cards_asof.sql documents the columns).
+    The chosen series are passed to it, so only their history is read."""
+    params = {"today": today}
+    day = "CAST(coalesce($today, current_date) AS DATE)"
+    chosen = con.execute(f"SELECT list(series_id) FROM overview_series_asof({day})", params)
+    ids = chosen.fetchall()[0][0] or []
+    return con.sql(
+        f"SELECT * FROM overview_cards_asof({day}, series_ids := CAST($ids AS VARCHAR[]))",
+        params={**params, "ids": ids},
+    ).pl()
+
+
+def calendar_panel(
+    con: duckdb.DuckDBPyConnection, *, today: date | None = None, days: int = 14, limit: int = 8
+) -> tuple[pl.DataFrame, int, int]:
+    """What is overdue or due within ``days`` of ``today`` (`release_calendar_asof`), overdue
+    first, then by expected date, at most ``limit`` rows with each series' name and unit; and
+    how many series are overdue and how many due in all."""
+    rows = con.sql(
+        """
+        WITH due AS (
+            SELECT c.*, s.name, count(*) FILTER (WHERE c.overdue) OVER () AS overdue_total,
+                   count(*) FILTER (WHERE NOT c.overdue) OVER () AS upcoming_total
+            FROM release_calendar_asof(CAST(coalesce($today, current_date) AS DATE)) AS c
+            JOIN series AS s USING (series_id)
+            WHERE c.overdue OR (c.expected_on IS NOT NULL AND c.days_until BETWEEN 0 AND $days)
+        )
+        SELECT * FROM due
+        ORDER BY overdue DESC, CASE WHEN overdue THEN overdue_since END DESC, expected_on,
+                 series_id
+        LIMIT $limit
+        """,
+        params={"today": today, "days": days, "limit": limit},
+    ).pl()
+    if rows.is_empty():
+        return rows, 0, 0
+    return rows, int(rows["overdue_total"][0]), int(rows["upcoming_total"][0])
+
+
+def expectations(con: duckdb.DuckDBPyConnection, series_ids: list[str]) -> pl.DataFrame:
+    """The expectations (consensus polls) for these actual series, one row per actual period
+    with its newest poll published before the actual (`surprises`): ``series_id, period,
+    period_end, consensus, consensus_series_id, consensus_published_at, actual, published_at``
+    (of the actual) ``, surprise``."""
+    return con.sql(
+        """
+        SELECT series_id, period, period_end, consensus, consensus_series_id,
+               consensus_published_at, actual, published_at, surprise
+        FROM surprises
+        WHERE list_contains($ids, series_id)
+        ORDER BY series_id, period, consensus_series_id
+        """,
+        params={"ids": list(series_ids)},
     ).pl()
 
 

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import (
+    ALL,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+    no_update,
+)
 
 from dashboards import figures, ids, picker
 from dashboards.components import error_alert, help_text, page_header, theme_holder, theme_store
@@ -23,6 +35,7 @@ NATIVE = "native"  # the Select's value for "as published" (an empty value shows
 OPTIONS = (
     ("events", "Event markers"),
     ("regimes", "Policy regimes"),
+    ("expectations", "Expectations (consensus)"),
     ("log", "Log scale"),
     ("vintages", "Overlay vintages (one series)"),
 )
@@ -159,6 +172,7 @@ def layout(**query) -> html.Div:
                     id=ids.EXPLORE_GRAPH_WRAP,
                 ),
                 html.Div(id=ids.EXPLORE_INFO, className="mt-2"),
+                html.Div(id=ids.EXPLORE_WATCH_NOTE, role="status", className="small"),
             ]
         )
     )
@@ -264,6 +278,7 @@ def state_from_controls(
         events="events" in options,
         regimes="regimes" in options,
         vintages="vintages" in options,
+        expectations="expectations" in options,
     )
 
 
@@ -305,6 +320,7 @@ def draw(series, transform, freq, agg, rebase, as_of, options, window, theme):
         drawn.meta,
         events=drawn.events,
         regimes=drawn.regimes,
+        expectations=drawn.expectations,
         log=state.log,
         dark=theme == "dark",
         until=drawn.until,
@@ -369,6 +385,7 @@ def series_info(drawn: data.Drawn, state: ExploreState) -> html.Div:
         rows.append(
             html.Tr(
                 [
+                    html.Td(watch_star(series_id, bool(meta.get("watched"))), className="pe-0"),
                     html.Td(
                         [html.Div(meta["name"], className="fw-semibold"), html.Code(series_id)]
                     ),
@@ -399,6 +416,7 @@ def series_info(drawn: data.Drawn, state: ExploreState) -> html.Div:
                     html.Thead(
                         html.Tr(
                             [
+                                html.Th(html.Span("★", title="On the Overview")),
                                 html.Th("Series"),
                                 html.Th("Unit"),
                                 html.Th("Source"),
@@ -416,6 +434,63 @@ def series_info(drawn: data.Drawn, state: ExploreState) -> html.Div:
             *note,
         ]
     )
+
+
+def _star_look(watched: bool) -> tuple[str, str, str, str]:
+    """A watchlist star's text, class, title and aria-pressed for a series (not) on the list."""
+    return (
+        "★" if watched else "☆",
+        "btn btn-link watch-star p-0" + (" watched" if watched else ""),
+        "On your Overview: click to remove" if watched else "Add to your Overview",
+        "true" if watched else "false",
+    )
+
+
+def watch_star(series_id: str, watched: bool) -> html.Button:
+    """A star that puts the series on the Overview (the watchlist) or takes it off."""
+    text, class_name, title, pressed = _star_look(watched)
+    aria: dict[str, Any] = {"aria-pressed": pressed}
+    return html.Button(
+        text,
+        id={"type": ids.EXPLORE_WATCH_TYPE, "series": series_id},
+        type="button",
+        className=class_name,
+        title=title,
+        **aria,
+    )
+
+
+@callback(
+    Output({"type": ids.EXPLORE_WATCH_TYPE, "series": ALL}, "children"),
+    Output({"type": ids.EXPLORE_WATCH_TYPE, "series": ALL}, "className"),
+    Output({"type": ids.EXPLORE_WATCH_TYPE, "series": ALL}, "title"),
+    Output({"type": ids.EXPLORE_WATCH_TYPE, "series": ALL}, "aria-pressed"),
+    Output(ids.EXPLORE_WATCH_NOTE, "children"),
+    Input({"type": ids.EXPLORE_WATCH_TYPE, "series": ALL}, "n_clicks"),
+    State({"type": ids.EXPLORE_WATCH_TYPE, "series": ALL}, "id"),
+    prevent_initial_call=True,
+)
+def toggle_watch(clicks, stars):
+    """Add the clicked series to the watchlist, or remove it; the Overview shows the list."""
+    unchanged = [[no_update] * len(stars) for _ in range(4)]
+    clicked = ctx.triggered_id
+    if not clicked or not any(clicks):
+        return *unchanged, None
+    series_id = clicked["series"]
+    try:
+        watched = data.toggle_watch(store_path(), series_id)
+    except TrackerError as exc:
+        return *unchanged, error_alert(exc)
+    looks = [
+        _star_look(watched) if star["series"] == series_id else (no_update,) * 4 for star in stars
+    ]
+    columns = [list(column) for column in zip(*looks, strict=True)] if looks else unchanged
+    note = (
+        f"{series_id} is on your Overview."
+        if watched
+        else f"{series_id} is no longer on your Overview."
+    )
+    return *columns, note
 
 
 @callback(

@@ -17,7 +17,7 @@ import polars as pl
 from dashboards.downsample import MAX_POINTS, downsample, in_order, trace_keys
 from dashboards.state import TRANSFORMS, ExploreState
 from dashboards.store import reader
-from tracker import queries
+from tracker import queries, snapshots, watchlist
 
 #: Vintages overlaid at most (the newest ones).
 MAX_VINTAGES = 8
@@ -30,10 +30,17 @@ class Drawn:
     frame: pl.DataFrame  # series_id, period, period_end, value, release_id, published_at, ...
     meta: dict[str, dict]
     events: pl.DataFrame | None = None
+    expectations: pl.DataFrame | None = None
     regimes: pl.DataFrame | None = None
     downsampled: bool = False
     #: Where steps of policy levels still in force end: the as-of day, else the newest release.
     until: date | None = None
+
+
+def _native(state: ExploreState) -> bool:
+    """Whether the drawn values are in the series' own units and periods (as published), so an
+    expectation can stand next to them."""
+    return state.transform == "lin" and not state.freq and not state.rebase and not state.vintages
 
 
 def catalogue_rows(con: duckdb.DuckDBPyConnection, series_ids: list[str]) -> dict[str, dict]:
@@ -80,13 +87,20 @@ def explore(path: Path, state: ExploreState, *, max_points: int | None = MAX_POI
             frame, downsampled = downsample(frame, max_points=max_points)
         event_frame = None
         if state.events:
-            event_frame = queries.events(con)
+            event_frame = queries.events(con, ids)
             if as_of is not None:
                 event_frame = event_frame.filter(pl.col("starts_on") <= as_of.date())
         policy = [s for s, m in meta.items() if m["kind"] == "policy"]
         regime_frame = (
             queries.regimes_of(con, policy, as_of=as_of) if state.regimes and policy else None
         )
+        expectation_frame = None
+        if state.expectations and _native(state) and any(m.get("expected") for m in meta.values()):
+            expectation_frame = queries.expectations(
+                con, [s for s in ids if meta[s].get("expected")]
+            )
+            if as_of is not None:  # a surprise is known once its actual is
+                expectation_frame = expectation_frame.filter(pl.col("published_at") <= as_of)
         newest = queries.newest_release(con)
     until = as_of.date() if as_of else (newest.date() if newest else None)
     return Drawn(
@@ -94,6 +108,7 @@ def explore(path: Path, state: ExploreState, *, max_points: int | None = MAX_POI
         frame=frame,
         meta=meta,
         events=event_frame,
+        expectations=expectation_frame,
         regimes=regime_frame,
         downsampled=downsampled,
     )
@@ -142,3 +157,14 @@ def download_frame(drawn: Drawn, state: ExploreState) -> pl.DataFrame:
     if "vintage_id" in frame.columns:
         columns[3:3] = ["vintage_id", "vintage"]
     return frame.select([c for c in columns if c in frame.columns])
+
+
+def toggle_watch(path: Path, series_id: str) -> bool:
+    """Put ``series_id`` on the watchlist, or take it off if it is there; returns whether it is
+    watched now. Written through `tracker.snapshots.writer`, so a running server sees it."""
+    with snapshots.writer(path) as con:
+        if series_id in watchlist.listed(con):
+            watchlist.remove(con, [series_id])
+            return False
+        watchlist.add(con, [series_id])
+        return True

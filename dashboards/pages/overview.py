@@ -1,4 +1,5 @@
-"""Overview: the key indicators, the newest releases and the event timeline."""
+"""Overview: the user's cards (the watchlist, else the newest releases), what is due or late,
+the newest releases and the event timeline."""
 
 from __future__ import annotations
 
@@ -20,13 +21,19 @@ def layout(**_query) -> html.Div:
     path = store_path()
     try:
         cards = data.overview_cards(path)
+        due, overdue_total, upcoming_total = data.calendar(path, days=14, limit=8)
         feed = data.release_feed(path, limit=8)
         events = data.events(path)
         newest = data.newest_release(path)
     except TrackerError as exc:
         return html.Div([page_header("Overview"), error_alert(exc, id=ids.OVERVIEW_ERROR)])
+    chosen = (
+        "Your watchlist"
+        if cards and cards[0].chosen_by == "watchlist"
+        else "The series with the newest releases (star series in the Explorer to choose your own)"
+    )
     subtitle = (
-        f"Key indicators as now known · newest release {day_label(newest)}"
+        f"{chosen}, as now known · newest release {day_label(newest)}"
         if newest
         else "The store has no releases yet: run `tracker init` or append one on Releases."
     )
@@ -43,10 +50,11 @@ def layout(**_query) -> html.Div:
             ),
             dbc.Row(
                 [
-                    dbc.Col(release_feed(feed), lg=7, className="mb-3"),
-                    dbc.Col(event_timeline(events), lg=5, className="mb-3"),
+                    dbc.Col(calendar_panel(due, overdue_total, upcoming_total), lg=4),
+                    dbc.Col(release_feed(feed), lg=4),
+                    dbc.Col(event_timeline(events), lg=4),
                 ],
-                className="g-3 mt-1",
+                className="g-3 mt-1 mb-3",
             ),
         ]
     )
@@ -68,6 +76,15 @@ def indicator_card(card: data.Card, index: int) -> dbc.Card:
         badges.append(dbc.Badge("forecast", color="info", className="ms-1"))
     if card.kind == "policy":
         badges.append(dbc.Badge("policy", color="secondary", className="ms-1"))
+    if card.overdue:
+        badges.append(
+            dbc.Badge(
+                "overdue",
+                color="danger",
+                className="ms-1",
+                title="The next release is later than this series' publisher usually is",
+            )
+        )
     color = figures.PALETTE[index % len(figures.PALETTE)]
     arrow = {"up": "▲ ", "down": "▼ ", "flat": ""}[direction]
     released = f"{day_label(card.published_at)} · {card.source}"
@@ -89,11 +106,24 @@ def indicator_card(card: data.Card, index: int) -> dbc.Card:
                         className="d-flex align-items-center gap-2",
                     ),
                     html.Div(arrow + card.change_text, className=f"card-change change-{direction}"),
+                    html.Div(
+                        _expected(card),
+                        className="card-expected small",
+                        id={"type": ids.OVERVIEW_EXPECTED_TYPE, "series": card.series_id},
+                    )
+                    if card.expected_text
+                    else None,
                     dcc.Graph(
                         figure=figures.sparkline(card.spark, kind=card.kind, color=color),
                         config={"staticPlot": True, "displayModeBar": False},
                         className="sparkline",
                         style={"height": "56px"},
+                    ),
+                    html.Div(
+                        card.freshness or "",
+                        className="card-freshness small"
+                        + (" text-danger" if card.overdue else " text-body-secondary"),
+                        id={"type": ids.OVERVIEW_FRESHNESS_TYPE, "series": card.series_id},
                     ),
                 ]
             ),
@@ -111,6 +141,76 @@ def indicator_card(card: data.Card, index: int) -> dbc.Card:
         ],
         className="h-100 indicator-card",
         id={"type": ids.OVERVIEW_CARD_TYPE, "series": card.series_id},
+    )
+
+
+def _expected(card: data.Card) -> list:
+    """``expected −0.9% y/y``, and how far the outturn missed it."""
+    parts: list = [card.expected_text]
+    if card.surprise is not None and card.surprise != 0:
+        word = "above" if card.surprise > 0 else "below"
+        parts.append(html.Span(f" · {word} expectations", className="text-body-secondary"))
+    return parts
+
+
+def calendar_panel(due, overdue_total: int, upcoming_total: int) -> dbc.Card:
+    """What is overdue (newest first) and what is due in the next two weeks."""
+    items = []
+    for r in due.iter_rows(named=True):
+        if r["overdue"]:
+            when = html.Span(
+                f"overdue since {day_label(r['overdue_since'])}", className="text-danger"
+            )
+        else:
+            days = r["days_until"]
+            soon = "today" if days == 0 else ("tomorrow" if days == 1 else f"in {days} days")
+            when = html.Span(f"due {day_label(r['expected_on'])} ({soon})")
+        detail = (
+            f"{r['basis_detail'] or r['basis']}; last release {day_label(r['last_published_at'])}"
+        )
+        items.append(
+            dbc.ListGroupItem(
+                [
+                    html.Div(
+                        [series_link(r["series_id"], r["name"], className="fw-semibold")],
+                        className="text-truncate",
+                        title=r["series_id"],
+                    ),
+                    html.Div([when, html.Span(" · " + detail)], className="small"),
+                ]
+            )
+        )
+    shown = len(items)
+    total = overdue_total + upcoming_total
+    if not items:
+        items.append(
+            dbc.ListGroupItem(
+                "Nothing is due in the next two weeks and nothing is late.",
+                className="small text-body-secondary",
+            )
+        )
+    summary = f"{overdue_total} overdue · {upcoming_total} due in 14 days"
+    footer = (
+        dbc.CardFooter(
+            f"{total - shown} more: `tracker calendar --days 14` lists them all",
+            className="small text-body-secondary",
+        )
+        if total > shown
+        else None
+    )
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                [
+                    html.Span("Upcoming and overdue", className="fw-semibold"),
+                    html.Span(summary, className="ms-auto small text-body-secondary"),
+                ],
+                className="d-flex",
+            ),
+            dbc.ListGroup(items, flush=True, id=ids.OVERVIEW_CALENDAR),
+            footer,
+        ],
+        className="h-100",
     )
 
 

@@ -1,13 +1,13 @@
-"""What the Overview shows: a card per key indicator, read in a fixed number of queries.
+"""What the Overview shows: the user's cards, what is due or late, the newest releases.
 
 However many series the store holds, the cards cost three queries over the kept state and the
-indicators' own rows (`tracker.queries.indicators`, `recent_values`, `forecast_paths`): never a
-scan of the history. Numbers come as text from the SQL macro ``display_number``.
+cards' own rows (`tracker.queries.overview`, `recent_values`, `forecast_paths`): never a scan of
+the history. Every number on a card comes from the view ``overview_cards``, which a plain DuckDB
+client can query; numbers come as text from the SQL macro ``display_number``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -18,21 +18,10 @@ from dashboards import format as fmt
 from dashboards.store import reader
 from tracker import queries
 
-#: The indicators on the Overview page: (series_id, forecast target year or None).
-KEY_INDICATORS: tuple[tuple[str, int | None], ...] = (
-    ("CHN.EXPORTS.YOY", None),
-    ("CHN.IMPORTS.YOY", None),
-    ("USA.TARIFF.CHN", None),
-    ("CHN.TARIFF.USA", None),
-    ("WLD.GDP.OECD_FCST", 2025),
-    ("WLD.GDP.IMF_FCST", 2025),
-    ("CHN.RAREEARTH.MINE_SHARE", None),
-)
-
 
 @dataclass
 class Card:
-    """What one Overview card shows."""
+    """What one Overview card shows (one row of the view ``overview_cards``, plus its sparkline)."""
 
     series_id: str
     name: str
@@ -41,6 +30,7 @@ class Card:
     kind: str
     frequency: str
     source: str
+    chosen_by: str
     period: date | None
     period_text: str
     value: float | None
@@ -49,106 +39,126 @@ class Card:
     change_text: str
     published_at: datetime | None
     revised: bool
-    spark: pl.DataFrame = field(repr=False)
+    freshness: str | None = None
+    overdue: bool = False
+    expected_text: str | None = None
+    surprise: float | None = None
+    spark: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
 
 
-def overview_cards(
-    path: Path, keys: Iterable[tuple[str, int | None]] = KEY_INDICATORS, *, spark_points: int = 24
-) -> list[Card]:
-    """One card per key indicator, as now known; unknown series are skipped."""
-    keys = list(keys)
+def overview_cards(path: Path, *, today: date | None = None, spark_points: int = 24) -> list[Card]:
+    """The Overview's cards as seen on ``today`` (default: the current date): the watchlist's
+    series, or with an empty watchlist the series with the newest releases.
+
+    Three queries whatever the store holds: the cards (`tracker.queries.overview`, the view
+    ``overview_cards``), the actual series' newest values and the forecast series' outlooks.
+    """
     with reader(path) as con:
-        rows = {r["series_id"]: r for r in queries.indicators(con, [s for s, _ in keys]).to_dicts()}
-        forecasts = {s: t for s, t in keys if s in rows and _is_forecast(rows[s], t)}
-        actual = [s for s, _ in keys if s in rows and s not in forecasts]
-        sparks = queries.recent_values(con, actual, periods=spark_points)
-        paths = queries.forecast_paths(con, list(forecasts))
+        rows = queries.overview(con, today=today).to_dicts()
+        forecasts = [r["series_id"] for r in rows if r["kind"] == "forecast"]
+        actual = [r["series_id"] for r in rows if r["kind"] != "forecast"]
+        sparks = queries.recent_values(con, actual, periods=spark_points) if actual else None
+        paths = queries.forecast_paths(con, forecasts) if forecasts else None
     cards = []
-    for series_id, _ in keys:
-        row = rows.get(series_id)
-        if row is None:
-            continue
-        if series_id in forecasts:
-            target = forecasts[series_id]
-            assert target is not None
+    for row in rows:
+        if row["kind"] == "forecast":
+            assert paths is not None
             outlooks = paths.filter(
-                (pl.col("series_id") == series_id) & (pl.col("target_period").dt.year() == target)
-            )
-            cards.append(_forecast_card(row, target, outlooks))
+                (pl.col("series_id") == row["series_id"])
+                & (pl.col("target_period") == row["period"])
+            ).sort("published_at", "release_id")
+            cards.append(_forecast_card(row, outlooks))
         else:
-            spark = sparks.filter(pl.col("series_id") == series_id).sort("period")
+            assert sparks is not None
+            spark = sparks.filter(pl.col("series_id") == row["series_id"]).sort("period")
             cards.append(_actual_card(row, spark))
     return cards
 
 
-def _is_forecast(row: dict, target: int | None) -> bool:
-    return row["kind"] == "forecast" and target is not None
+def _card_fields(row: dict) -> dict:
+    """The Card fields that come straight from the view."""
+    names = ("series_id", "name", "unit", "unit_kind", "kind", "frequency", "source", "chosen_by")
+    fields = {name: row[name] for name in names}
+    expected = None
+    if row["consensus_text"] is not None:
+        expected = "expected " + fmt.reading(
+            _unsigned(row["consensus_text"]), row["consensus"], row["unit"], row["unit_kind"]
+        )
+    fields.update(
+        period=row["period"],
+        value=row["value"],
+        change=row["change"],
+        published_at=row["published_at"],
+        revised=bool(row["revised"]),
+        freshness=row["freshness"],
+        overdue=bool(row["overdue"]),
+        expected_text=expected,
+        surprise=row["surprise"],
+    )
+    return fields
 
 
-def _catalogue_fields(row: dict) -> dict:
-    """The Card fields that come straight from the series catalogue."""
-    names = ("series_id", "name", "unit", "unit_kind", "kind", "frequency", "source")
-    return {name: row[name] for name in names}
+def _reading(row: dict) -> str:
+    return fmt.reading(_unsigned(row["value_text"]), row["value"], row["unit"], row["unit_kind"])
 
 
 def _actual_card(row: dict, spark: pl.DataFrame) -> Card:
-    period = row["last_period"]
-    if row["kind"] == "policy":
-        period_text = f"since {fmt.day_label(period)}" if period else "—"
+    period = row["period"]
+    if period is None:
+        period_text = "—"
+    elif row["kind"] == "policy":
+        period_text = f"since {fmt.day_label(period)}"
     else:
-        ends = spark.filter(pl.col("period") == period)["period_end"] if period else None
-        end = ends[0] if ends is not None and len(ends) else None
-        period_text = fmt.period_label(period, end, row["frequency"]) if period else "—"
-    change_text = fmt.change(row["change_text"], row["change"], row["unit"])
+        period_text = fmt.period_label(period, row["period_end"], row["frequency"])
+    change_text = fmt.change(_unsigned(row["change_text"]), row["change"], row["unit"])
     if row["change"] is not None and len(spark) >= 2:
         before = spark.row(len(spark) - 2, named=True)
         if row["kind"] == "policy":
             previous = fmt.reading(
-                row["previous_value_text"], row["previous_value"], row["unit"], row["unit_kind"]
+                _unsigned(row["previous_text"]),
+                row["previous_value"],
+                row["unit"],
+                row["unit_kind"],
             )
             change_text += f" from {previous}"
         else:
             label = fmt.period_label(before["period"], before["period_end"], row["frequency"])
             change_text += f" vs {label}"
     return Card(
-        **_catalogue_fields(row),
-        period=period,
+        **_card_fields(row),
         period_text=period_text,
-        value=row["last_value"],
-        value_text=fmt.reading(
-            row["last_value_text"], row["last_value"], row["unit"], row["unit_kind"]
-        ),
-        change=row["change"],
+        value_text=_reading(row),
         change_text=change_text,
-        published_at=row["last_published_at"],
-        revised=bool(row["last_release_revisions"]),
         spark=spark.select("period", "value"),
     )
 
 
-def _forecast_card(row: dict, target: int, outlooks: pl.DataFrame) -> Card:
-    evolution = outlooks.sort("published_at", "release_id")
-    last = None if evolution.is_empty() else evolution.row(-1, named=True)
-    change = last["revision"] if last else None
-    change_text = fmt.change(last["revision_text"] if last else None, change, row["unit"])
-    if last is not None and len(evolution) >= 2:
-        before = evolution.row(-2, named=True)
+def _forecast_card(row: dict, outlooks: pl.DataFrame) -> Card:
+    change_text = fmt.change(_unsigned(row["change_text"]), row["change"], row["unit"])
+    if row["change"] is not None and len(outlooks) >= 2:
+        before = outlooks.row(-2, named=True)
         change_text += f" vs {fmt.period_label(before['published_at'], None, 'M')} outlook"
-    value = last["value"] if last else None
+    period = row["period"]
     return Card(
-        **_catalogue_fields(row),
-        period=date(target, 1, 1),
-        period_text=f"{target} forecast",
-        value=value,
-        value_text=fmt.reading(
-            last["value_text"] if last else None, value, row["unit"], row["unit_kind"]
-        ),
-        change=change,
+        **_card_fields(row),
+        period_text=f"{period.year} forecast" if period else "—",
+        value_text=_reading(row),
         change_text=change_text,
-        published_at=last["published_at"] if last else None,
-        revised=bool(last and change not in (None, 0.0)),
-        spark=evolution.select(pl.col("published_at").alias("period"), "value"),
+        spark=outlooks.select(pl.col("published_at").alias("period"), "value"),
     )
+
+
+def _unsigned(text: str | None) -> str | None:
+    """A signed ``display_number`` text without its sign (`dashboards.format.change` adds it)."""
+    return text.lstrip("+-") if text is not None else None
+
+
+def calendar(
+    path: Path, *, today: date | None = None, days: int = 14, limit: int = 8
+) -> tuple[pl.DataFrame, int, int]:
+    """The "Upcoming and overdue" panel: `tracker.queries.calendar_panel`."""
+    with reader(path) as con:
+        return queries.calendar_panel(con, today=today, days=days, limit=limit)
 
 
 def release_feed(path: Path, *, limit: int = 8) -> pl.DataFrame:

@@ -1,34 +1,21 @@
--- overview_cards_asof(today): table macro, the Overview's cards as seen on day `today`: the watchlist's series in order, or with an empty watchlist the 8 series with the newest releases; one row per card.
+-- overview_cards_asof(today, series_ids := NULL): table macro, the Overview's cards as seen on day `today`, for the series overview_series_asof(today) chooses; one row per card.
 -- Every number a card shows comes from here (a plain DuckDB client sees the same). Actual and
 -- policy series show their newest period as now known and its change from the period before;
 -- forecast series show one target period: the current year of `today` while forecasts for it
 -- exist, else the newest target, with the newest forecast for it and its revision from the
 -- forecast before. The freshness line comes from release_calendar_asof(today); the expectation
 -- (consensus) and surprise for the newest period from `surprises`.
+-- series_ids, when given, must hold the chosen series (overview_series_asof(today)): only their
+-- history is read (tracker.queries.overview passes it); without it every forecast series' is.
 -- Columns: position, chosen_by ('watchlist' or 'newest releases'), series_id, name, unit,
 -- unit_kind, kind, frequency, source, period, period_end, period_code, value, value_text
--- (display_number), previous_value, change, change_text (signed display_number), published_at,
--- revised (the newest release of the series revised or deleted a value), freshness, overdue,
+-- (display_number), previous_value, previous_text, change, change_text (signed display_number),
+-- published_at, revised (the newest release of the series revised or deleted a value), freshness, overdue,
 -- expected_on, consensus, consensus_text, surprise, consensus_series_id.
-CREATE OR REPLACE MACRO overview_cards_asof(today) AS TABLE
+CREATE OR REPLACE MACRO overview_cards_asof(today, series_ids := NULL) AS TABLE
 WITH
-watched AS (
-    SELECT w.series_id, row_number() OVER (ORDER BY w.position, w.series_id) AS position
-    FROM watchlist AS w
-    JOIN series AS s ON s.series_id = w.series_id
-),
-newest AS (
-    SELECT
-        c.series_id,
-        row_number() OVER (ORDER BY c.last_published_at DESC, c.series_id) AS position
-    FROM current_series AS c
-    WHERE c.last_published_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM watched)
-    QUALIFY position <= 8
-),
 chosen AS (
-    SELECT series_id, position, 'watchlist' AS chosen_by FROM watched
-    UNION ALL
-    SELECT series_id, position, 'newest releases' AS chosen_by FROM newest
+    SELECT o.series_id, o.position, o.chosen_by FROM overview_series_asof(today) AS o
 ),
 targets AS (
     -- A forecast card's target: the current year while forecasts for it exist, else the newest.
@@ -51,7 +38,7 @@ forecasts AS (
         arg_max(f.previous_value, f.release_id) AS previous_value,
         arg_max(f.revision, f.release_id) AS change,
         max(f.published_at) AS published_at
-    FROM forecast_evolution AS f
+    FROM forecast_evolution_of(series_ids := series_ids) AS f
     JOIN targets AS t ON t.series_id = f.series_id AND t.period = f.target_period
     GROUP BY f.series_id, f.target_period, f.target_period_end
 ),
@@ -75,7 +62,7 @@ expectations AS (
            arg_max(u.surprise, u.consensus_published_at) AS surprise,
            arg_max(u.consensus_series_id, u.consensus_published_at) AS consensus_series_id
     FROM surprises AS u
-    JOIN chosen AS k ON k.series_id = u.series_id
+    WHERE u.series_id IN (SELECT k.series_id FROM chosen AS k)  -- read the chosen series only
     GROUP BY u.series_id, u.period
 )
 SELECT
@@ -99,6 +86,7 @@ SELECT
     CAST(r.value AS DOUBLE) AS value,
     CAST(display_number(r.value) AS VARCHAR) AS value_text,
     CAST(r.previous_value AS DOUBLE) AS previous_value,
+    CAST(display_number(r.previous_value) AS VARCHAR) AS previous_text,
     CAST(r.change AS DOUBLE) AS change,
     CAST(
         CASE
