@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -22,7 +23,7 @@ import pytest
 from playwright import sync_api
 
 from dashboards import ids
-from tracker import db, paths
+from tracker import db, paths, snapshots, watchlist
 
 pytestmark = pytest.mark.browser
 
@@ -192,6 +193,16 @@ def wait_for_value(tab, graph_id: str, series_id: str, x: str, expected: float) 
     )
 
 
+def seed_release(store: Path, key: str) -> int:
+    """The store's id of the seed release ``key`` of data/releases.csv."""
+    with db.reader(store) as con:
+        row = con.execute(
+            "SELECT release_id FROM releases WHERE file_name = ?", [f"seed:{key}"]
+        ).fetchone()
+    assert row, key
+    return int(row[0])
+
+
 def release_count(store: Path) -> int:
     with db.reader(store) as con:
         return con.execute("SELECT count(*) FROM releases").fetchone()[0]
@@ -220,6 +231,60 @@ def test_overview_shows_china_exports_for_may_2025(tab, server):
         "newest release 9 Jun 2025"
     )
     screenshot(tab, "overview")
+
+
+def test_overview_says_what_was_expected_and_what_is_late(tab, server):
+    """On the seed in December 2026: imports read -3.4% against an expected -0.9%, and every
+    monthly series is long overdue, which the card and the calendar panel both say."""
+    tab.goto(server + "/")
+    imports = tab.locator(f"#{ids.OVERVIEW_CARDS} .indicator-card").filter(
+        has_text="China goods imports"
+    )
+
+    sync_api.expect(imports.locator(".card-value")).to_have_text("−3.4% y/y")
+    sync_api.expect(imports.locator(".card-expected")).to_contain_text("expected −0.9% y/y")
+    sync_api.expect(imports.locator(".card-freshness")).to_contain_text(
+        "last release 9 Jun 2025, monthly: overdue since"
+    )
+    panel = tab.locator(f"#{ids.OVERVIEW_CALENDAR} .list-group-item")
+    sync_api.expect(panel).to_have_count(8)  # the most recently late first, the rest counted
+    sync_api.expect(panel.first).to_contain_text("overdue since")
+    sync_api.expect(tab.get_by_text("Upcoming and overdue")).to_be_visible()
+    sync_api.expect(
+        tab.get_by_text(re.compile(r"^\d\d overdue · 0 due in 14 days$"))
+    ).to_be_visible()
+    sync_api.expect(tab.get_by_text("tracker calendar --days 14")).to_be_visible()
+
+
+def test_a_star_in_the_explorer_puts_a_series_on_the_overview(tab, server, store):
+    tab.goto(server + "/explore?series=CHN.TRADE_BALANCE.USD")
+    star = tab.locator(".watch-star").first
+    sync_api.expect(star).to_have_attribute("aria-pressed", "false")
+    try:
+        star.click()
+
+        sync_api.expect(star).to_have_attribute("aria-pressed", "true")
+        sync_api.expect(tab.locator(f"#{ids.EXPLORE_WATCH_NOTE}")).to_have_text(
+            "CHN.TRADE_BALANCE.USD is on your Overview."
+        )
+        tab.goto(server + "/")
+        cards = tab.locator(f"#{ids.OVERVIEW_CARDS} .indicator-card")
+        balance = cards.filter(has_text="China goods trade balance")
+        sync_api.expect(balance.locator(".card-expected")).to_have_text(
+            "expected 101 US$ bn · above expectations"
+        )
+        sync_api.expect(cards).to_have_count(8)
+        # And off again: the Overview is back to the seed's seven.
+        tab.goto(server + "/explore?series=CHN.TRADE_BALANCE.USD")
+        tab.locator(".watch-star").first.click()
+        sync_api.expect(tab.locator(".watch-star").first).to_have_attribute("aria-pressed", "false")
+        tab.goto(server + "/")
+        sync_api.expect(cards).to_have_count(7)
+    finally:  # the other tests expect the seed's watchlist
+        with snapshots.writer(store) as con:
+            watchlist.remove(
+                con, [s for s in watchlist.listed(con) if s == "CHN.TRADE_BALANCE.USD"]
+            )
 
 
 def test_explorer_draws_steps_and_its_controls_change_the_figure(tab, server):
@@ -254,7 +319,7 @@ def test_explorer_draws_steps_and_its_controls_change_the_figure(tab, server):
     tab.wait_for_function("() => window.location.search.includes('log=1')")
 
 
-def test_explorer_as_of_makes_the_oecd_2025_forecast_read_3_1(tab, server):
+def test_explorer_as_of_makes_the_oecd_2025_forecast_read_3_1(tab, server, store):
     tab.goto(server + "/explore?series=WLD.GDP.OECD_FCST")
     wait_for_value(tab, ids.EXPLORE_GRAPH, "WLD.GDP.OECD_FCST", "2025-01-01", 2.9)
 
@@ -277,16 +342,17 @@ def test_explorer_as_of_makes_the_oecd_2025_forecast_read_3_1(tab, server):
     header, *rows = Path(info.value.path()).read_text().strip().splitlines()
     assert header.split(",")[:6] == ["series_id", "name", "unit", "period", "period_end", "value"]
     assert "release_id" in header and "url" in header
-    assert any(",2025-01-01,2025-12-31,3.1,lin,2025-05-01,27," in r for r in rows), rows
+    march = seed_release(store, "oecd-interim-2025-03")
+    assert any(f",2025-01-01,2025-12-31,3.1,lin,2025-05-01,{march}," in r for r in rows), rows
 
 
-def test_revisions_page_draws_the_forecast_evolution(tab, server):
+def test_revisions_page_draws_the_forecast_evolution(tab, server, store):
     tab.goto(server + "/revisions")
     traces = graph_data(tab, ids.REVISIONS_EVOLUTION)
 
     assert trace_of(traces, "WLD.GDP.OECD_FCST")["y"] == [3.2, 3.3, 3.1, 2.9]
     heat = graph_data(tab, ids.REVISIONS_TRIANGLE)
-    assert heat[0]["x"][-1] == "3 Jun 2025 (#39)"
+    assert heat[0]["x"][-1] == f"3 Jun 2025 (#{seed_release(store, 'oecd-eo117')})"
     sync_api.expect(tab.locator(f"#{ids.REVISIONS_FIRST}")).to_contain_text("2.9")
     sync_api.expect(tab.locator(f"#{ids.REVISIONS_STATS}")).to_contain_text("WLD.GDP.OECD_FCST")
     screenshot(tab, "revisions")

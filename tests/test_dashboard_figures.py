@@ -660,3 +660,12 @@ def test_explorer_as_of_shows_only_surprises_known_then(seeded: Path):
     assert result["period"].max() == date(2025, 4, 1)  # May's outturn came on 9 Jun
     hidden = dataclasses.replace(state, expectations=False)
     assert explore_data.explore(seeded, hidden).expectations is None
+
+
+def test_a_card_without_a_consensus_says_nothing_of_expectations(seeded: Path):
+    cards = {c.series_id: c for c in overview_data.overview_cards(seeded, today=JUNE_2025)}
+
+    result = [cards[s].expected_text for s in ("USA.TARIFF.CHN", "WLD.GDP.OECD_FCST")]
+
+    assert result == [None, None]
+    assert cards["CHN.EXPORTS.YOY"].expected_text == "expected +5% y/y"

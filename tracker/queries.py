@@ -530,18 +530,20 @@ def expectations(con: duckdb.DuckDBPyConnection, series_ids: list[str]) -> pl.Da
 
 
 def forecast_series(con: duckdb.DuckDBPyConnection, *, limit: int | None = None) -> pl.DataFrame:
-    """The forecast series, most releases first: ``series_id, name, unit, geo, source,
-    release_count, last_published_at`` (from the kept state)."""
+    """The forecast series, those whose forecasts were revised most first, then most releases
+    (a consensus poll, one forecast per period, is never revised): ``series_id, name, unit, geo,
+    source, release_count, revision_count, last_published_at`` (from the kept state)."""
     return con.sql(
         """
         SELECT
             s.series_id, s.name, s.unit, s.geo, s.source,
             CAST(coalesce(c.release_count, 0) AS BIGINT) AS release_count,
+            CAST(coalesce(c.revision_count, 0) AS BIGINT) AS revision_count,
             c.last_published_at
         FROM series AS s
         LEFT JOIN current_series AS c USING (series_id)
         WHERE s.kind = 'forecast'
-        ORDER BY release_count DESC, s.series_id
+        ORDER BY revision_count DESC, release_count DESC, s.series_id
         LIMIT coalesce($n, 9223372036854775807)
         """,
         params={"n": limit},

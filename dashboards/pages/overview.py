@@ -192,7 +192,7 @@ def calendar_panel(due, overdue_total: int, upcoming_total: int) -> dbc.Card:
     summary = f"{overdue_total} overdue · {upcoming_total} due in 14 days"
     footer = (
         dbc.CardFooter(
-            f"{total - shown} more: `tracker calendar --days 14` lists them all",
+            [f"{total - shown} more: ", html.Code("tracker calendar --days 14"), " lists them all"],
             className="small text-body-secondary",
         )
         if total > shown

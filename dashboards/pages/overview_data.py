@@ -80,7 +80,7 @@ def _card_fields(row: dict) -> dict:
     names = ("series_id", "name", "unit", "unit_kind", "kind", "frequency", "source", "chosen_by")
     fields = {name: row[name] for name in names}
     expected = None
-    if row["consensus_text"] is not None:
+    if row["consensus"] is not None:
         expected = "expected " + fmt.reading(
             _unsigned(row["consensus_text"]), row["consensus"], row["unit"], row["unit_kind"]
         )

@@ -29,7 +29,7 @@ dash.register_page(
 NUMBER = {"function": "params.value == null ? '' : d3.format(',.3~f')(params.value)"}
 #: Series the triangle shows when the address names none and the store has it.
 DEFAULT_SERIES = "WLD.GDP.OECD_FCST"
-#: Forecast series drawn together by default: the most released one and those forecasting the
+#: Forecast series drawn together by default: the most revised one and those forecasting the
 #: same geo in the same unit.
 DEFAULT_FORECASTS = 4
 #: Rows per page of the revision statistics (each page is read on the server).
@@ -40,8 +40,9 @@ STATS_PAGE = 10
 
 
 def default_forecasts(forecasts: pl.DataFrame) -> list[str]:
-    """The forecast series with the most releases, and up to three more of the same geo and
-    unit (the same quantity forecast by other publishers), most releases first."""
+    """The forecast series whose forecasts were revised most (`tracker.queries.forecast_series`
+    order), and up to three more of the same geo and unit (the same quantity forecast by other
+    publishers)."""
     if forecasts.is_empty():
         return []
     top = forecasts.row(0, named=True)

@@ -86,7 +86,8 @@ SELECT
     CAST(r.value AS DOUBLE) AS value,
     CAST(display_number(r.value) AS VARCHAR) AS value_text,
     CAST(r.previous_value AS DOUBLE) AS previous_value,
-    CAST(display_number(r.previous_value) AS VARCHAR) AS previous_text,
+    CAST(CASE WHEN r.previous_value IS NOT NULL THEN display_number(r.previous_value) END AS VARCHAR)
+        AS previous_text,
     CAST(r.change AS DOUBLE) AS change,
     CAST(
         CASE
@@ -106,7 +107,8 @@ SELECT
     CAST(coalesce(cal.overdue, false) AS BOOLEAN) AS overdue,
     CAST(cal.expected_on AS DATE) AS expected_on,
     CAST(e.consensus AS DOUBLE) AS consensus,
-    CAST(display_number(e.consensus) AS VARCHAR) AS consensus_text,
+    CAST(CASE WHEN e.consensus IS NOT NULL THEN display_number(e.consensus) END AS VARCHAR)
+        AS consensus_text,
     CAST(e.surprise AS DOUBLE) AS surprise,
     CAST(e.consensus_series_id AS VARCHAR) AS consensus_series_id
 FROM chosen AS k
