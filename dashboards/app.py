@@ -86,7 +86,10 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
     server = flask.Flask(__name__)
     server.config.update(COMPRESSION)
     app = dash.Dash(
-        __name__,
+        # The package's name, so Dash imports each page as ``dashboards.pages.<page>``, the
+        # name Python imports it by: a later `from dashboards.pages import explore` finds that
+        # module instead of registering the page a second time, without a layout.
+        "dashboards",
         server=server,  # type: ignore[arg-type]  # Dash takes a Flask app; its hint says bool
         compress=True,
         # Without this, Dash renders every page's layout (reading the store) on its first
