@@ -1102,7 +1102,7 @@ def serve(
         # `tracker append` from another terminal never waits for the dashboard
         # (docs/architecture.md).
         with snapshots.registered_server(target):
-            listener.serve(app.server, threads=threads)
+            listener.serve(app.server, threads=threads, proxy_headers=trusted_proxy)
     finally:
         listener.close()
 
