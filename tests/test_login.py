@@ -658,6 +658,7 @@ def tab(chromium, server):
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.console_errors = errors
     yield page
     context.close()
     # A script the Content-Security-Policy blocked would show here.
@@ -679,6 +680,7 @@ def test_in_chromium_an_analyst_logs_in_and_uses_the_console_but_cannot_upload(t
     assert tab.url.startswith(server + "/login?next=")
     log_in(tab, server, "analyst", "a wrong password", "/sql")
     sync_api.expect(tab.locator("#login-error")).to_have_text("Wrong name or password.")
+    tab.console_errors.clear()  # the browser logs the refused login's 401
     tab.locator("#login-password").fill(PASSWORDS["analyst"])
     tab.locator("#login-submit").click()
 
