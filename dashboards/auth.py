@@ -119,8 +119,8 @@ def _id_name(component_id: Any) -> str | None:
 
 
 def login_enabled() -> bool:
-    """Whether this app asks for a login (``tracker serve --login``)."""
-    return bool(flask.current_app.config.get("TRACKER_LOGIN"))
+    """Whether this app asks for a login (``tracker serve --login``); False outside an app."""
+    return flask.has_app_context() and bool(flask.current_app.config.get("TRACKER_LOGIN"))
 
 
 def current_login() -> str | None:

@@ -405,7 +405,9 @@ def test_sign_out_ends_the_session(server):
     assert client.get("/_dash-layout").status == 401
 
 
-def test_a_new_password_or_role_applies_at_the_next_request(server, store, dependencies):
+def test_a_new_password_a_removal_or_a_role_applies_at_the_next_request(
+    server, store, dependencies
+):
     client = logged_in(server, "rotating")
     sql = actions(dependencies)["sql"]
     assert client.callback(sql).status == 403
@@ -416,6 +418,12 @@ def test_a_new_password_or_role_applies_at_the_next_request(server, store, depen
     users.set_password(users.users_file(store), "rotating", "a brand new password")
     assert client.callback(sql).status == 401
     assert client.get("/").status == 302
+
+    again = Client(server)
+    assert again.login("rotating", "a brand new password").status == 303
+    assert again.callback(sql).status == 200
+    users.remove(users.users_file(store), "rotating")
+    assert again.callback(sql).status == 401
 
 
 # Roles, CSRF and forged callbacks ------------------------------------------------------------
