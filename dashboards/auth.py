@@ -80,6 +80,8 @@ IN_PROCESS = "tracker.in_process"
 MAX_FAILURES_PER_NAME = 5
 MAX_FAILURES_PER_ADDRESS = 20
 FAILURE_WINDOW = 15 * 60
+#: Names or addresses counted before the counts out of the window are swept.
+SWEEP_ABOVE = 10_000
 
 
 def needed_role(body: Any) -> Role:
@@ -94,11 +96,14 @@ def needed_role(body: Any) -> Role:
     named: list[Any] = []
     output = body.get("output")
     if isinstance(output, str):
-        parts = dash._utils.split_callback_id(output) if "." in output else []
-        named += parts if isinstance(parts, list) else [parts]
+        # As Dash splits it (dash._utils.split_callback_id): "..a.p...b.q.." or "a.p".
+        chunks = output[2:-2].split("...") if output.startswith("..") else [output]
+        named += [chunk.rsplit(".", 1)[0] for chunk in chunks if "." in chunk]
     outputs = body.get("outputs")
-    named += outputs if isinstance(outputs, list) else [outputs]
-    roles = [NEEDS.get(_id_name(o.get("id")) or "", ROLES[0]) for o in named if isinstance(o, dict)]
+    for item in outputs if isinstance(outputs, list) else [outputs]:
+        if isinstance(item, dict):
+            named.append(item.get("id"))
+    roles = [NEEDS.get(_id_name(component) or "", ROLES[0]) for component in named]
     return max(roles, key=ROLES.index, default=ROLES[0])
 
 
@@ -204,6 +209,9 @@ class FailedLogins:
         now = time.monotonic()
         with self._lock:
             for table, key in ((self._names, name), (self._addresses, address)):
+                if len(table) > SWEEP_ABOVE:  # forget what is out of the window everywhere
+                    for stale in list(table):
+                        self._recent(table, stale, now)
                 self._recent(table, key, now)
                 table.setdefault(key, deque()).append(now)
 

@@ -529,6 +529,41 @@ def test_every_callback_that_reads_the_console_or_writes_needs_its_role(dependen
     assert len(protected) == 6
 
 
+def test_needed_role_reads_every_form_of_a_callbacks_outputs():
+    needs = auth.needed_role
+
+    assert needs({"output": f"{ids.SQL_DOWNLOAD}.data"}) == "analyst"
+    assert needs({"output": f"..{ids.RELEASES_RESULT}.children...x.y@1a2b.."}) == "editor"
+    assert needs({"output": "app-footer.children"}) == "viewer"
+    assert needs({"output": "app-footer.children", "outputs": [{"id": ids.SQL_RESULTS}]}) == (
+        "analyst"
+    )
+    pattern = json.dumps({"index": 1, "type": ids.SQL_EDITOR})
+    assert needs({"output": f"{pattern}.value"}) == "analyst"
+    assert needs({"outputs": {"id": {"type": ids.SQL_EDITOR, "index": 2}}}) == "analyst"
+    assert needs(["not", "a", "body"]) == needs({"output": 7}) == "viewer"
+
+
+def test_failed_logins_are_forgotten_after_the_window(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: now[0])
+    limit = auth.FailedLogins(per_name=2, per_address=3, window=60)
+
+    limit.failed("maria", "10.0.0.1")
+    now[0] += 10
+    limit.failed("maria", "10.0.0.1")
+    assert limit.wait("maria", "10.0.0.9") == 50  # the first failure leaves the window at 1060
+    assert limit.wait("ivan", "10.0.0.1") == 0
+    limit.failed("ivan", "10.0.0.1")
+    assert limit.wait("ivan", "10.0.0.1") == 50  # the address: 3 failures
+    now[0] += 50  # 1060: the failures at 1000 are out of the window
+    assert limit.wait("maria", "10.0.0.9") == limit.wait("ivan", "10.0.0.1") == 0
+    limit.failed("maria", "10.0.0.9")
+    assert limit.wait("maria", "10.0.0.9") == 10  # failures at 1010 and 1060
+    limit.succeeded("maria")  # a login clears the name's count, not the address's
+    assert limit.wait("maria", "10.0.0.9") == 0
+
+
 # Headers and the page source -----------------------------------------------------------------
 
 
