@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from dashboards import auth, ids
+from tests.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, Watch, free_port
 from tracker import db, paths, users
 
 PASSWORDS = {
@@ -40,12 +40,6 @@ ROLE_OF = {"viewer": "viewer", "analyst": "analyst", "editor": "editor"}
 ROLE_OF |= {"locked": "viewer", "rotating": "viewer"}
 SERVE = [sys.executable, "-m", "tracker.cli", "serve"]
 GOOD_CSV = b"series_id,period,value\nCHN.EXPORTS.USA.YOY,2025-06,-16.1\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def environment(store: Path) -> dict[str, str]:
@@ -668,20 +662,6 @@ def test_no_login_beyond_loopback_warns(tmp_path, seeded_template):
 # In Chromium -----------------------------------------------------------------------------------
 
 
-#: As in tests/test_dashboard_browser.py.
-CHROMIUM = Path(os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
 @pytest.fixture(scope="module")
 def chromium():
     if not CHROMIUM.exists():
@@ -698,14 +678,12 @@ def chromium():
 def tab(chromium, server):
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.console_errors = errors
+    watch = Watch(page)
+    page.console_errors = watch.errors
     yield page
     context.close()
     # A script the Content-Security-Policy blocked would show here.
-    assert errors == []
+    watch.assert_clean(server)
 
 
 def log_in(tab, server: str, name: str, password: str, path: str = "/") -> None:
