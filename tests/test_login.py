@@ -26,7 +26,9 @@ from pathlib import Path
 import pytest
 
 from dashboards import auth, ids
-from tests.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, Watch, free_port
+
+# `chromium`: one browser for the module, the fixture of the dashboard's browser tests.
+from tests.test_dashboard_browser import Watch, chromium, free_port  # noqa: F401
 from tracker import db, paths, users
 
 PASSWORDS = {
@@ -662,20 +664,8 @@ def test_no_login_beyond_loopback_warns(tmp_path, seeded_template):
 # In Chromium -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.fail(f"the browser tests need Debian's chromium at {CHROMIUM}", pytrace=False)
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def tab(chromium, server):
+def tab(chromium, server):  # noqa: F811 (the imported fixture)
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     watch = Watch(page)
