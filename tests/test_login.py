@@ -728,6 +728,12 @@ def test_in_chromium_a_viewer_sees_the_pages_but_not_the_console(tab, server):
     tab.wait_for_selector(f"#{ids.EXPLORE_GRAPH} .js-plotly-plot")
     sync_api.expect(tab.locator(f"#{ids.EXPLORE_DOWNLOAD_BUTTON}")).to_be_disabled()
 
+    # The session ends (here: its cookies go): the next callback's 401 leads to the login page.
+    tab.context.clear_cookies()
+    tab.locator(f"#{ids.nav_link('Revisions')}").click()
+    tab.wait_for_url(server + "/login?next=%2Frevisions")
+    tab.console_errors.clear()  # the browser logs the callback's 401
+
 
 @pytest.mark.browser
 def test_in_chromium_an_editor_uploads_and_the_release_shows_who(tab, server, store, tmp_path):
