@@ -94,8 +94,13 @@ def store(tmp_path_factory: pytest.TempPathFactory, seeded_template: Path) -> Pa
 
 
 @pytest.fixture(scope="module")
-def server(store: Path, tmp_path_factory: pytest.TempPathFactory):
-    process, base = start(store, tmp_path_factory.mktemp("serve") / "serve.log")
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("serve") / "serve.log"
+
+
+@pytest.fixture(scope="module")
+def server(store: Path, server_log: Path):
+    process, base = start(store, server_log)
     yield base
     stop(process)
 
@@ -588,6 +593,16 @@ def test_security_headers_and_no_secrets_in_the_page(server, store):
         assert "$argon2" not in text
     # Who is logged in, in the navbar.
     assert "editor · editor" in json.dumps(layout.json(), ensure_ascii=False)
+
+
+def test_no_password_reaches_the_servers_output(server, server_log, store):
+    Client(server).login("analyst", "a mistyped password")
+    logged_in(server, "analyst")
+
+    output = server_log.read_text()
+    assert "a mistyped password" not in output
+    assert [p for p in PASSWORDS.values() if p in output] == []
+    assert "$argon2" not in output
 
 
 # The command line ----------------------------------------------------------------------------
