@@ -17,11 +17,11 @@ import flask
 from dash import ALL, Input, Output, State, clientside_callback, dcc, html
 from dash.fingerprint import check_fingerprint
 
-from dashboards import ids
+from dashboards import auth, ids, security
 from dashboards.format import day_label
 from dashboards.store import reader, store_path
 from dashboards.upload import UPLOAD_LIMIT_BYTES
-from tracker import paths, queries
+from tracker import paths, queries, users
 from tracker.errors import TrackerError
 
 HERE = Path(__file__).resolve().parent
@@ -80,13 +80,28 @@ INDEX = """<!DOCTYPE html>
 """
 
 
-def create_app(db_path: str | Path | None = None) -> dash.Dash:
+def create_app(
+    db_path: str | Path | None = None,
+    *,
+    login: bool = False,
+    users_path: Path | None = None,
+    trusted_proxy: bool = False,
+) -> dash.Dash:
     """Build the dashboard for the store at ``db_path`` (default: ``$TRACKER_DB`` or
-    ``data/tracker.duckdb``). The store is read per request, never at build time."""
+    ``data/tracker.duckdb``). The store is read per request, never at build time.
+
+    ``login`` requires a login with the roles of the users in ``users_path`` (default: the
+    store's users file) on every route and callback (`dashboards.auth`). ``trusted_proxy``
+    trusts one reverse proxy's ``X-Forwarded-For``/``-Proto`` (the client's address for the
+    failed-login limit, https) and sends cookies only over https.
+    """
     server = flask.Flask(__name__)
     server.config.update(COMPRESSION)
     app = dash.Dash(
-        __name__,
+        # The package's name, so Dash imports each page as ``dashboards.pages.<page>``, the
+        # name Python imports it by: a later `from dashboards.pages import explore` finds that
+        # module instead of registering the page a second time, without a layout.
+        "dashboards",
         server=server,  # type: ignore[arg-type]  # Dash takes a Flask app; its hint says bool
         compress=True,
         # Without this, Dash renders every page's layout (reading the store) on its first
@@ -106,6 +121,14 @@ def create_app(db_path: str | Path | None = None) -> dash.Dash:
     app.server.config["TRACKER_DB"] = str(Path(db_path) if db_path else paths.default_db())
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.server.after_request(cache_control(app))
+    security.install(app.server)
+    store = Path(app.server.config["TRACKER_DB"])
+    if login:
+        auth.install(app, users_path or users.users_file(store), secure_cookies=trusted_proxy)
+    if trusted_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.layout = shell
     return app
 
@@ -151,7 +174,7 @@ def warm_up(app: dash.Dash) -> None:
     no page layout runs and the store is not read, so start-up does not depend on its size.
     """
     with app.server.test_client() as client:
-        client.get("/_dash-layout")
+        client.get("/_dash-layout", environ_base={auth.IN_PROCESS: True})
 
 
 def shell() -> html.Div:
@@ -174,6 +197,7 @@ def shell() -> html.Div:
                     id=ids.APP_NAV_COLLAPSE,
                     navbar=True,
                 ),
+                *account(),
                 dbc.Button(
                     "◐ Theme",
                     id=ids.APP_THEME_TOGGLE,
@@ -207,6 +231,37 @@ def shell() -> html.Div:
             footer,
         ]
     )
+
+
+def account() -> list:
+    """Who is logged in, and the sign-out button (a form posting to /logout with the session's
+    CSRF token); nothing when the dashboard has no logins."""
+    name = auth.current_login()
+    if name is None:
+        return []
+    return [
+        html.Span(
+            f"{name} · {auth.current_role()}",
+            id=ids.APP_ACCOUNT,
+            className="small text-body-secondary ms-lg-2",
+        ),
+        html.Form(
+            [
+                dcc.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
+                dbc.Button(
+                    "Sign out",
+                    id=ids.APP_SIGN_OUT,
+                    type="submit",
+                    color="secondary",
+                    outline=True,
+                    size="sm",
+                ),
+            ],
+            method="post",
+            action=auth.LOGOUT_PATH,
+            className="ms-lg-2",
+        ),
+    ]
 
 
 @dash.callback(Output(ids.APP_FOOTER, "children"), Input("_pages_location", "pathname"))

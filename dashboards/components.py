@@ -35,6 +35,16 @@ def error_alert(error: TrackerError | str, *, id: str | dict | None = None) -> d
     return dbc.Alert(body, color="danger", className="error-alert", **kwargs)
 
 
+def needs_role(what: str, role: str, *, id: str) -> dbc.Alert:
+    """What this session may not do here, and which role it takes (`tracker users role`)."""
+    return dbc.Alert(
+        f"{what} needs the {role} role; an administrator can grant it with "
+        f"`tracker users role NAME {role}`.",
+        color="secondary",
+        id=id,
+    )
+
+
 def series_link(series_id: str, label: str, *, className: str = "") -> dcc.Link:
     return dcc.Link(
         label,

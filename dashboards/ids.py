@@ -15,6 +15,8 @@ APP_NAV_COLLAPSE = "app-nav-collapse"
 APP_FOOTER = "app-footer"
 APP_FOOTER_STORE = "app-footer-store"
 APP_FOOTER_NEWEST = "app-footer-newest"
+APP_ACCOUNT = "app-account"
+APP_SIGN_OUT = "app-sign-out"
 #: A page's copy of the theme: ``{"type": PAGE_THEME_TYPE, "page": name}``.
 PAGE_THEME_TYPE = "page-theme"
 
@@ -83,6 +85,7 @@ REVISIONS_STATS_ERROR = "revisions-stats-error"
 
 # Releases -------------------------------------------------------------------------------------
 RELEASES_ERROR = "releases-error"
+RELEASES_FORBIDDEN = "releases-forbidden"
 RELEASES_COUNT = "releases-count"
 RELEASES_TABLE = "releases-table"
 RELEASES_GRID_SINK = "releases-grid-sink"
@@ -104,6 +107,7 @@ RELEASES_DIFF_TYPE = "releases-diff"
 
 # SQL ------------------------------------------------------------------------------------------
 SQL_ERROR = "sql-error"
+SQL_FORBIDDEN = "sql-forbidden"
 SQL_EDITOR = "sql-editor"
 SQL_RUN = "sql-run"
 SQL_DOWNLOAD_BUTTON = "sql-download-button"

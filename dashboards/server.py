@@ -29,8 +29,14 @@ class Listener:
         self.port = port
         self.sockets = _bind(host, port)
 
-    def serve(self, app: Callable, *, threads: int = DEFAULT_THREADS) -> None:
-        """Answer requests with the WSGI ``app`` until interrupted (Ctrl+C or SIGTERM)."""
+    def serve(
+        self, app: Callable, *, threads: int = DEFAULT_THREADS, proxy_headers: bool = False
+    ) -> None:
+        """Answer requests with the WSGI ``app`` until interrupted (Ctrl+C or SIGTERM).
+
+        waitress removes ``X-Forwarded-*`` headers from requests; ``proxy_headers`` passes them
+        on, for an app that trusts the one proxy in front of it (``--trusted-proxy``).
+        """
         import logging
         import signal
 
@@ -39,7 +45,12 @@ class Listener:
         # waitress warns "Task queue depth is N" whenever a request waits for a free thread,
         # as requests arriving during start-up do: noise in a terminal.
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-        server = waitress.create_server(app, sockets=self.sockets, threads=threads)
+        server = waitress.create_server(
+            app,
+            sockets=self.sockets,
+            threads=threads,
+            clear_untrusted_proxy_headers=not proxy_headers,
+        )
 
         def stop(_signum, _frame) -> None:
             raise KeyboardInterrupt

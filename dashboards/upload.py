@@ -55,8 +55,12 @@ def append_upload(
     *,
     fmt: str | None = None,
     dry_run: bool,
+    by: str | None = None,
 ):
     """Validate (and unless ``dry_run``, commit) an uploaded release, like `tracker append`.
+
+    ``by`` is who appends it (the dashboard's login), recorded as the release's
+    ``ingested_by``; without one, the OS user of the server.
 
     The bytes are read from memory with the same readers as the CLI (`tracker.append.append`),
     and the store is opened read-write only for the append itself.
@@ -69,6 +73,7 @@ def append_upload(
         published=appending.parse_published(meta_fields.get("published") or None),
         title=(meta_fields.get("title") or None),
         url=(meta_fields.get("url") or None),
+        ingested_by=by,
     )
     return appending.append(
         path,

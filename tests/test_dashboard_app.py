@@ -18,6 +18,7 @@ import dash
 import pytest
 from dash import html
 
+from dashboards import security
 from dashboards.app import IMMUTABLE, create_app, shell, warm_up
 from tracker import paths
 
@@ -213,6 +214,27 @@ def test_pages_and_unversioned_urls_are_revalidated(client, url: str):
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-cache"
     response.close()
+
+
+# Security headers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/", "/sql", "/_dash-layout"])
+def test_security_headers_without_a_login(client, url: str):
+    """The headers are on without --login too (tests/test_login.py checks them with it)."""
+    response = client.get(url)
+    policy = response.headers["Content-Security-Policy"]
+    script_src = next(p for p in policy.split("; ") if p.startswith("script-src "))
+
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in policy
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    if response.mimetype == "text/html":
+        assert script_src.split()[2:] == security.script_hashes(response.get_data(as_text=True))
+        assert len(script_src.split()) > 2  # Dash's page has inline scripts
+    assert "_csrf_token" not in response.headers.get("Set-Cookie", "")
 
 
 # plotly.js ---------------------------------------------------------------------------------------

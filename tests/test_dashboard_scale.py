@@ -150,8 +150,7 @@ def page(path: str) -> dict:
 
 
 def module(path: str):
-    """A page's module as Dash imported it (``pages.explore``: importing it again under
-    another name would register the page twice)."""
+    """A page's module as Dash imported it (``dashboards.pages.explore``)."""
     return sys.modules[page(path)["module"]]
 
 

@@ -63,3 +63,22 @@ def test_bad_users_are_refused_with_one_line(tmp_path, args, password, message):
 def test_roles_are_ordered():
     assert users.allows("editor", "analyst") and users.allows("analyst", "viewer")
     assert not users.allows("viewer", "analyst") and not users.allows(None, "viewer")
+
+
+def test_the_command_line_records_the_os_user_as_who_appended(seeded):
+    """No login on the machine itself: `tracker append` records the OS user (the dashboard's
+    upload records the login: tests/test_login.py)."""
+    import getpass
+
+    from tracker import db, paths
+
+    example = paths.ROOT / "examples" / "cn_trade_2025-06.csv"
+    result = run("append", str(example), "--db", str(seeded), "--source", "China customs (GAC)",
+                 "--published", "2025-07-14")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+
+    with db.reader(seeded) as con:
+        [(who,)] = con.execute(
+            "SELECT ingested_by FROM releases ORDER BY release_id DESC LIMIT 1"
+        ).fetchall()
+    assert who == getpass.getuser()

@@ -1014,28 +1014,60 @@ def _bring_schema_up_to_date(target: Path) -> None:
     help="Requests answered at once (for several processes, see gunicorn in the README).",
 )
 @click.option("--debug", is_flag=True, help="Dash dev tools: callback errors shown in the page.")
+@click.option(
+    "--login/--no-login",
+    "login",
+    default=None,
+    help="Ask for a login, with the roles of `tracker users`. Needed to listen beyond "
+    "loopback; --no-login instead only behind a proxy of your own that checks who comes in.",
+)
+@click.option(
+    "--trusted-proxy",
+    is_flag=True,
+    help="Behind one reverse proxy that terminates https: trust its X-Forwarded-For and "
+    "X-Forwarded-Proto, and send cookies over https only.",
+)
 @fail_on_tracker_errors
-def serve(db_path: Path | None, host: str, port: int, threads: int, debug: bool) -> None:
+def serve(
+    db_path: Path | None,
+    host: str,
+    port: int,
+    threads: int,
+    debug: bool,
+    login: bool | None,
+    trusted_proxy: bool,
+) -> None:
     """Start the dashboard on http://HOST:PORT (the store must exist: `tracker init` makes it).
 
     The dashboard reads a snapshot of the store that every writer refreshes after its commit,
     so `tracker append` from another terminal works while it runs, and new releases show on the
     next page interaction. It runs on waitress, a production WSGI server.
 
+    To share it, add users (`tracker users add NAME --role viewer|analyst|editor`) and start it
+    with --login: every page and callback then needs a session, and the SQL console, downloads
+    and uploads need their role, checked on the server.
+
     \b
     Example:
         tracker serve
         tracker serve --db /tmp/scratch.duckdb --port 8051
+        tracker serve --login --host 0.0.0.0
     """
     from tracker import db
-    from tracker.errors import StoreError
+    from tracker.errors import ServeError, StoreError
 
+    if login is None and host not in LOOPBACK_HOSTS:
+        raise ServeError(
+            f"error: listening on {host} needs --login (add users with `tracker users add NAME "
+            "--role viewer`), or --no-login behind a proxy of your own that checks who comes in"
+        )
     target = db.resolve(db_path)
     if not target.exists():
         raise StoreError(
             f"error: store {target} does not exist (run `tracker init` to create it, "
             "or pass --db / set TRACKER_DB)"
         )
+    users_path = _login_users(target) if login else None
     from dashboards.server import Listener
 
     # Bound before anything else happens: a taken port is one line, and requests that arrive
@@ -1043,31 +1075,55 @@ def serve(db_path: Path | None, host: str, port: int, threads: int, debug: bool)
     listener = Listener(host, port)
     try:
         _bring_schema_up_to_date(target)
-        if host not in LOOPBACK_HOSTS:
+        if host not in LOOPBACK_HOSTS and not login:
             err.print(
-                f"warning: listening on {host}: the dashboard, including its SQL console and "
-                "release upload, is reachable from the network, without a login",
+                f"warning: listening on {host} with --no-login: unless your proxy checks who "
+                "comes in, anyone who reaches the port can read everything, run SQL and append "
+                "releases",
                 markup=False,
             )
         from dashboards.app import create_app, warm_up
         from tracker import snapshots
 
-        app = create_app(target)
+        app = create_app(
+            target, login=bool(login), users_path=users_path, trusted_proxy=trusted_proxy
+        )
         if debug:
             app.enable_dev_tools(debug=True)
         warm_up(app)
         shown = f"[{host}]" if ":" in host else host
+        logins = f"; logins from {users_path}" if users_path else ""
         err.print(
-            f"tracker dashboard on http://{shown}:{port}/ (store {target}; Ctrl+C stops it)",
+            f"tracker dashboard on http://{shown}:{port}/ (store {target}{logins}; "
+            "Ctrl+C stops it)",
             markup=False,
         )
         # While registered, every writer publishes a snapshot that this server reads, so
         # `tracker append` from another terminal never waits for the dashboard
         # (docs/architecture.md).
         with snapshots.registered_server(target):
-            listener.serve(app.server, threads=threads)
+            listener.serve(app.server, threads=threads, proxy_headers=trusted_proxy)
     finally:
         listener.close()
+
+
+def _login_users(target: Path) -> Path:
+    """The users file for `serve --login`; refused when it has no user or flask-login is
+    missing."""
+    from tracker import users
+    from tracker.errors import ServeError
+
+    try:
+        import flask_login  # noqa: F401
+    except ImportError:
+        raise ServeError("error: --login needs flask-login: pip install 'tracker[serve]'") from None
+    path = users.users_file(target)
+    if not users.load(path):
+        raise ServeError(
+            f"error: --login needs at least one user in {path}: add one with "
+            "`tracker users add NAME --role editor`"
+        )
+    return path
 
 
 # Following sources ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from dash import (
     no_update,
 )
 
-from dashboards import figures, ids, picker
+from dashboards import auth, figures, ids, picker
 from dashboards.components import error_alert, help_text, page_header, theme_holder, theme_store
 from dashboards.downsample import MAX_POINTS
 from dashboards.format import day_label
@@ -146,6 +146,8 @@ def layout(**query) -> html.Div:
                     color="primary",
                     outline=True,
                     className="w-100",
+                    # The server refuses the download below analyst (dashboards.auth.NEEDS).
+                    disabled=not auth.may("analyst"),
                 ),
                 help_text(
                     "Every drawn row with its release, publication date, source and URL.",

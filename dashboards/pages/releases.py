@@ -11,8 +11,8 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from dashboards import grids, ids
-from dashboards.components import error_alert, help_text, page_header
+from dashboards import auth, grids, ids
+from dashboards.components import error_alert, help_text, needs_role, page_header
 from dashboards.store import reader, store_path
 from dashboards.upload import (
     UPLOAD_LIMIT_BYTES,
@@ -68,6 +68,13 @@ RELEASE_COLUMNS = [
         "tooltipField": "file_name",
     },
     {"field": "format", "headerName": "Format", "width": 110, **grids.TEXT_FILTER},
+    {
+        "field": "ingested_by",
+        "headerName": "Appended by",
+        "width": 140,
+        **grids.TEXT_FILTER,
+        "headerTooltip": "the login that uploaded it, or the OS user of `tracker append`",
+    },
 ]
 
 
@@ -124,15 +131,18 @@ def layout(**_query) -> html.Div:
             ),
         ]
     )
+    if auth.may("editor"):
+        body = dbc.Row(
+            [dbc.Col(upload_form(formats), lg=5), dbc.Col(upload_outcome(), lg=7)],
+            className="g-4",
+        )
+    else:
+        # The server refuses the upload's callbacks too (dashboards.auth.NEEDS).
+        body = needs_role("Appending a release", "editor", id=ids.RELEASES_FORBIDDEN)
     upload = dbc.Card(
         [
             dbc.CardHeader(html.Span("Append a release", className="fw-semibold")),
-            dbc.CardBody(
-                dbc.Row(
-                    [dbc.Col(upload_form(formats), lg=5), dbc.Col(upload_outcome(), lg=7)],
-                    className="g-4",
-                )
-            ),
+            dbc.CardBody(body),
         ]
     )
     return html.Div(
@@ -148,6 +158,7 @@ def layout(**_query) -> html.Div:
                 ],
                 className="g-3",
             ),
+            html.Div(id=ids.RELEASES_GRID_SINK, hidden=True),
         ]
     )
 
@@ -234,7 +245,6 @@ def upload_outcome() -> list:
             className="mt-2",
         ),
         html.Div(id=ids.RELEASES_RESULT, className="mt-3"),
-        html.Div(id=ids.RELEASES_GRID_SINK, hidden=True),
         dcc.Store(id=ids.RELEASES_CHECKED),
     ]
 
@@ -381,7 +391,9 @@ def confirm(_n, contents, file_name, checked, source, published, title, url, fmt
                 color="warning",
             )
             return stale, no_update, True, no_update
-        results = append_upload(path, upload, meta, fmt=_format(fmt), dry_run=False)
+        results = append_upload(
+            path, upload, meta, fmt=_format(fmt), dry_run=False, by=auth.current_login()
+        )
         total = release_total(path)
     except TrackerError as exc:
         return error_alert(exc, id=ids.RELEASES_ERROR), no_update, True, no_update

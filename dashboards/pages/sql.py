@@ -7,8 +7,8 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from dashboards import grids, ids
-from dashboards.components import error_alert, help_text, page_header
+from dashboards import auth, grids, ids
+from dashboards.components import error_alert, help_text, needs_role, page_header
 from dashboards.pages.sql_console import (
     DEFAULT_SQL,
     EXAMPLE_QUERIES,
@@ -26,6 +26,11 @@ dash.register_page(__name__, path="/sql", title="SQL · tracker", name="SQL", or
 
 
 def layout(q: str | None = None, **_query) -> html.Div:
+    if not auth.may("analyst"):
+        # The server refuses the console's callbacks too (dashboards.auth.NEEDS).
+        return html.Div(
+            [page_header("SQL"), needs_role("The SQL console", "analyst", id=ids.SQL_FORBIDDEN)]
+        )
     path = store_path()
     try:
         objects, example = public_objects(path)
