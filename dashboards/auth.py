@@ -61,6 +61,9 @@ NEEDS: dict[str, Role] = {
     # Appending a release: the dry run of an upload, and its confirmation.
     ids.RELEASES_PREVIEW: "editor",
     ids.RELEASES_RESULT: "editor",
+    # The Explorer's watchlist stars: they change the team's Overview, kept in the store.
+    ids.EXPLORE_WATCH_TYPE: "editor",
+    ids.EXPLORE_WATCH_NOTE: "editor",
 }
 
 LOGIN_PATH = "/login"

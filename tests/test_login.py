@@ -513,8 +513,8 @@ def test_an_editors_upload_records_the_login(server, dependencies, store):
 
 
 def test_every_callback_that_reads_the_console_or_writes_needs_its_role(dependencies):
-    """The table of protected callbacks covers the SQL console, the downloads and the upload;
-    every other callback is a viewer's."""
+    """The table of protected callbacks covers the SQL console, the downloads, the upload and
+    the watchlist stars; every other callback is a viewer's."""
     protected = {d["output"]: auth.needed_role({"output": d["output"]}) for d in dependencies}
     protected = {output: role for output, role in protected.items() if role != "viewer"}
 
@@ -526,8 +526,11 @@ def test_every_callback_that_reads_the_console_or_writes_needs_its_role(dependen
         ids.EXPLORE_DOWNLOAD: "analyst",
         ids.RELEASES_PREVIEW: "editor",
         ids.RELEASES_RESULT: "editor",
+        json.dumps({"series": ["ALL"], "type": ids.EXPLORE_WATCH_TYPE}, separators=(",", ":")): (
+            "editor"
+        ),
     }
-    assert len(protected) == 6
+    assert len(protected) == 7
 
 
 def test_needed_role_reads_every_form_of_a_callbacks_outputs():

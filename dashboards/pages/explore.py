@@ -458,6 +458,8 @@ def watch_star(series_id: str, watched: bool) -> html.Button:
         type="button",
         className=class_name,
         title=title,
+        # The server refuses the star below editor (dashboards.auth.NEEDS).
+        disabled=not auth.may("editor"),
         **aria,
     )
 
