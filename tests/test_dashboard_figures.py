@@ -669,3 +669,15 @@ def test_a_card_without_a_consensus_says_nothing_of_expectations(seeded: Path):
 
     assert result == [None, None]
     assert cards["CHN.EXPORTS.YOY"].expected_text == "expected +5% y/y"
+
+
+def test_a_chart_shows_only_the_events_about_its_series(seeded: Path):
+    def days(*series: str) -> set[str]:
+        drawn = explore_data.explore(seeded, ExploreState(series=series))
+        assert drawn.events is not None
+        return set(drawn.events["starts_on"].cast(pl.String))
+
+    assert days("CHN.RAREEARTH.MINE_SHARE") == set()
+    assert days("CHN.EXPORTS.USA.USD") == {"2025-06-09"}
+    assert days("CHN.TARIFF.USA.FARM_10") == {"2025-03-04", "2025-03-10"}
+    assert len(days("USA.TARIFF.CHN", "CHN.TARIFF.USA")) == 9
