@@ -68,7 +68,7 @@ def stages(args: dict) -> dict:
 STAGE_NAMES = {
     "validating": "catalogue + validate",
     "diffing": "checksum + order check + diff",
-    "writing": "insert",
+    "writing": "insert + kept state",
     "committing": "commit",
 }
 
