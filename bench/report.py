@@ -326,6 +326,26 @@ KEPT_TRENDS = (
     "period (`period_comparisons`), instead of unrolling every window into its periods and "
     "grouping them again"
 )
+KEPT_STATE = (
+    "the kept state (issue 11): each append also brings the current state of every series it "
+    "touched up to date in its own transaction (`current_observations`, `current_series`, "
+    "`current_trends`, `release_series`), and a release carrying whole histories recomputes "
+    "`trends` over every period of its series; the faster `period_comparisons` of this run "
+    "took back part of it"
+)
+CHANGES["f3d3115"] = {
+    "append_floor_canonical": KEPT_STATE,
+    "append_floor_fred": "as above",
+    "append_pandas_canonical": "as above",
+    "append_pandas_rebased_canonical": "as above",
+    "append_pandas_fred": "as above",
+    "append_pandas_rebased_fred": "as above",
+    "memory_big_append": "as above (the kept tables of 10 million new rows)",
+    "view_latest_all": (
+        "`latest` reads the kept `current_observations` instead of aggregating the history"
+    ),
+    "view_latest_one": "as above",
+}
 CHANGES["84173ec"] = {
     "append_floor_canonical": KEPT_TRENDS,
     "append_floor_fred": "as above",
