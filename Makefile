@@ -60,7 +60,7 @@ format: $(STAMP)
 screenshots: $(STAMP)
 	TRACKER_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_dashboard_browser.py -q
 
-# Synthetic FRED-scale data in a temporary folder; writes docs/benchmarks.md (< 15 min on 2 cores).
+# Synthetic FRED-scale data in a temporary folder; writes docs/benchmarks.md (~30 min on 2 shared cores).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --size full --out docs/benchmarks.md --raw docs/benchmarks.json \
 		--before docs/benchmarks.json

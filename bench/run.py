@@ -58,6 +58,8 @@ class Size:
     n_daily: int = 5
     daily_years: int = 10
     full_memory_pass: bool = True
+    page_runs: int = 5  # visits of each page, cold then warm (the median is reported)
+    pages: tuple[str, ...] | None = None  # dashboard pages measured in Chromium (None: all)
 
     def memory_pass(self) -> list[tuple[str, str]]:
         """(question, way) pairs answered alone in a process for their peak RSS."""
@@ -81,6 +83,8 @@ SIZES = {
         vintages=6,
         n_daily=1,
         full_memory_pass=False,
+        page_runs=1,
+        pages=("releases",),
     ),
     "small": Size(
         store_rows=1_000_000,
@@ -306,13 +310,19 @@ def run(size_name: str, work: Path, progress: Progress) -> dict:
     progress.next("dashboard: Explorer chart callback")
     results["dashboard"] = bench_dashboard(size, data, progress)
 
+    progress.next("views against a plain scan of a table holding their answer")
+    results["views"] = bench_views(size, data, progress)
+
+    progress.next("dashboard pages in Chromium, cold and warm; `tracker serve` start-up")
+    results["pages"] = bench_pages(size, data, work, progress)
+
     progress.next("calibration again (drift)")
     results["calibration_after"] = calibrate()
     results["seconds"] = progress.elapsed
     return results
 
 
-STEPS = 10
+STEPS = 12
 
 
 def generate(size: Size, work: Path, progress: Progress) -> dict:
@@ -739,6 +749,69 @@ def bench_dashboard(size: Size, data: dict, progress: Progress) -> dict:
             f"figure {case['figure_bytes'] / 1024:.0f} KiB"
         )
     return out
+
+
+def bench_views(size: Size, data: dict, progress: Progress) -> dict:
+    """`latest`, `series_summary`, `trends`, `revision_stats` and `asof(ts)` read whole, each
+    against a plain scan of a table holding the same answer (one worker, the appended store)."""
+    from bench.tasks import VIEW_READS
+
+    args = {
+        "db": str(data["layouts"]["appended"]),
+        "ts": data["as_of"].isoformat(),
+        "runs": size.runs,
+        "views": list(VIEW_READS),
+    }
+    proc = task("views", args)
+    out: dict = {"as_of": args["ts"], "rss": proc.rss, "views": {}}
+    for name, measured in proc.result().items():
+        out["views"][name] = {
+            "view": stats(measured["view"]),
+            "table": stats(measured["table"]),
+            "rows": measured["rows"],
+            "first": measured["first"],
+        }
+        progress.say(
+            f"  {name}: view {out['views'][name]['view']['median'] * 1000:,.0f} ms, table "
+            f"{out['views'][name]['table']['median'] * 1000:,.0f} ms ({measured['rows']:,} rows)"
+        )
+    return out
+
+
+def bench_pages(size: Size, data: dict, work: Path, progress: Progress) -> dict:
+    """Every dashboard page in Debian's Chromium (`bench.pages`) served from the appended store:
+    `tracker serve` time to a first answer, then each page cold and warm, median of runs."""
+    from bench import pages
+
+    if not pages.CHROMIUM.exists():
+        progress.say(f"  skipped: no Chromium at {pages.CHROMIUM}")
+        return {"skipped": f"no Chromium at {pages.CHROMIUM}"}
+    names = size.pages or tuple(pages.DRAWN)
+    out = work / "pages.json"
+    cmd = [sys.executable, "-m", "bench.pages", "--db", str(data["layouts"]["appended"]),
+           "--runs", str(size.page_runs), "--timeout", str(PAGE_TIMEOUT),
+           "--json", str(out)]  # fmt: skip
+    for name in names:
+        cmd += ["--page", name]
+    proc = spawn(cmd, timeout=3600)
+    result = json.loads(out.read_text())
+    out.unlink()
+    result["timeout"] = PAGE_TIMEOUT
+    result["rss"] = proc.rss
+    progress.say(f"  `tracker serve` answered after {result['serve_first_answer_s']:.2f} s")
+    for name, page in result["pages"].items():
+        if "error" in page:
+            progress.say(f"  {name}: not drawn ({page['error']})")
+        else:
+            progress.say(
+                f"  {name}: cold {page['cold_s']:.2f} s, warm {page['warm_s']:.2f} s, "
+                f"{page['first_bytes'] / 1000:,.0f} kB then {page['repeat_bytes'] / 1000:,.1f} kB"
+            )
+    return result
+
+
+#: Seconds a page may take to draw before it counts as not drawn (bench.pages' default).
+PAGE_TIMEOUT = 180.0
 
 
 # Entry point -----------------------------------------------------------------------------------

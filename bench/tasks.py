@@ -68,7 +68,7 @@ def stages(args: dict) -> dict:
 STAGE_NAMES = {
     "validating": "catalogue + validate",
     "diffing": "checksum + order check + diff",
-    "writing": "insert",
+    "writing": "insert + kept state",
     "committing": "commit",
 }
 
@@ -364,6 +364,52 @@ def _dashboard_sql(args: dict, *, reason: str) -> dict:
     return out
 
 
+#: The public views users read whole (the Overview, the grids, `tracker query`), each asked as a
+#: plain ``SELECT *``; ``$ts`` is bound for the as-of cross-section.
+VIEW_READS = {
+    "latest": "SELECT * FROM latest",
+    "series_summary": "SELECT * FROM series_summary",
+    "trends": "SELECT * FROM trends",
+    "revision_stats": "SELECT * FROM revision_stats",
+    "asof": "SELECT * FROM asof($ts)",
+}
+
+
+def views(args: dict) -> dict:
+    """Each view in `VIEW_READS` against a plain scan of a table holding its answer.
+
+    The answer is materialised first and each is read once (untimed: buffer cache, imports),
+    then the view and the table are read into Polars in turn, ``runs`` times each. The table is the
+    least any way of answering can cost: the view's ratio to it is what computing the answer
+    adds."""
+    from tracker import db
+
+    ts = datetime.fromisoformat(args["ts"])
+    con = db.connect(args["db"], read_only=True)
+    out: dict = {}
+    for name in args["views"]:
+        sql = VIEW_READS[name]
+        params = {"ts": ts} if "$ts" in sql else {}
+        mark = clock()
+        con.execute(f"CREATE OR REPLACE TEMP TABLE answer AS {sql}", params)
+        first = clock() - mark
+        rows = con.execute("SELECT count(*) FROM answer").fetchall()[0][0]
+        # One untimed read of each: the first hand-over to Polars imports pyarrow.
+        con.sql(sql, params=params).pl()
+        con.sql("SELECT * FROM answer").pl()
+        times: dict[str, list[float]] = {"view": [], "table": []}
+        for round_ in range(args["runs"]):
+            order = [("view", sql, params), ("table", "SELECT * FROM answer", {})]
+            for way, query, bound in order[round_ % 2 :] + order[: round_ % 2]:
+                mark = clock()
+                con.sql(query, params=bound).pl()
+                times[way].append(clock() - mark)
+        con.execute("DROP TABLE answer")
+        out[name] = {**times, "rows": rows, "first": first}
+    con.close()
+    return out
+
+
 TASKS = {
     "stages": stages,
     "compact": compact,
@@ -372,6 +418,7 @@ TASKS = {
     "pandas_queries": pandas_queries,
     "once": once,
     "dashboard": dashboard,
+    "views": views,
 }
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import report, run
+from bench import pages, report, run
 
 
 def test_tiny_run_writes_every_section_with_numeric_ratios(tmp_path: Path):
@@ -37,13 +37,32 @@ def test_tiny_run_writes_every_section_with_numeric_ratios(tmp_path: Path):
         "#### Compaction",
         "## 4. Dashboard",
         "## 5. Memory",
+        "## 6. What users meet",
+        "### Views read whole",
+        "### `tracker serve` and the pages in Chromium",
         "## Misses",
         "## Reproduce",
     ):
         assert heading in text, heading
     results = json.loads(raw.read_text())
     checks = report.checks(results)
-    assert len(checks) == 23
+    keys = [c.key for c in checks]
+    # Each view read whole against its answer; with a browser, start-up and a page (tiny).
+    assert [k for k in keys if k.startswith("answer_")] == [
+        "answer_latest", "answer_series_summary", "answer_trends", "answer_revision_stats",
+        "answer_asof",
+    ]  # fmt: skip
+    browser = [k for k in keys if k.startswith(("serve_", "page_"))]
+    if pages.CHROMIUM.exists():
+        assert browser == [
+            "serve_start", "page_cold_releases", "page_warm_releases", "page_bytes_first",
+            "page_bytes_repeat",
+        ]  # fmt: skip
+        assert results["pages"]["pages"]["releases"]["cold_runs"]
+    else:
+        assert browser == []
+        assert "Not measured: no Chromium" in text
+    assert len(checks) == 23 + 5 + len(browser)
     # One-series claims against pandas are made on the store `tracker compact` produced.
     assert [c.what for c in checks if c.key in ("pandas_latest_one", "pandas_asof_one")] == [
         "`latest`, one series: pandas / view, compacted store",
@@ -68,8 +87,6 @@ def test_tiny_run_writes_every_section_with_numeric_ratios(tmp_path: Path):
 
 @pytest.mark.browser
 def test_the_page_benchmark_measures_a_page_cold_and_warm(seeded: Path):
-    from bench import pages
-
     result = pages.measure(seeded, runs=1, pages=("releases",))
 
     page = result["pages"]["releases"]

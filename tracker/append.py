@@ -128,6 +128,10 @@ def close_ids(series_id: str, known: Sequence[str], *, limit: int = 2) -> list[s
     return difflib.get_close_matches(series_id, known, n=limit, cutoff=0.85)
 
 
+def _periods_of(raw: RawRelease, series_id: str) -> pl.Series:
+    return raw.frame.filter(pl.col("series_id") == series_id)["period"]
+
+
 def _series_to_register(
     raw: RawRelease,
     unknown: list[str],
@@ -151,12 +155,11 @@ def _series_to_register(
     lines = dict(first_line)
     for series_id in unknown:
         meta = by_id.get(series_id)
-        periods_of = raw.frame.filter(pl.col("series_id") == series_id)["period"]
         close = close_ids(series_id, known) if len(problems) < MAX_PROBLEMS else []
         if meta is None:
             # The command that defines it, with every flag `tracker define` needs and the
             # frequency the file's periods show: following the hint works.
-            guess = _infer_frequency(periods_of) or "M"
+            guess = _infer_frequency(_periods_of(raw, series_id)) or "M"
             define = (
                 f"tracker define {series_id} --name NAME --unit UNIT --unit-kind level "
                 f"--frequency {guess} --source '{source}'"
@@ -171,7 +174,8 @@ def _series_to_register(
                 )
             )
             continue
-        frequency = meta.get("frequency") or _infer_frequency(periods_of)
+        # Most files give the frequency: filter the rows of one series only when they do not.
+        frequency = meta.get("frequency") or _infer_frequency(_periods_of(raw, series_id))
         if frequency is None:
             problems.append(
                 report(

@@ -51,11 +51,22 @@ windows AS (
     FROM known AS k
     WHERE k.frequency <> 'irregular'
 ),
+-- Most windows are one period (a month before a month): one lookup each, below. Only the others
+-- (spans) are unrolled into their periods and combined.
+single_bases AS (
+    SELECT
+        w.series_id, w.first_unit, w.basis,
+        CASE WHEN k.value IS NOT NULL AND k.last_unit <= w.window_last THEN k.value END AS base_value
+    FROM windows AS w
+    JOIN known AS k ON k.series_id = w.series_id AND k.first_unit = w.window_first
+    WHERE w.window_first = w.window_last
+),
 window_units AS (
     SELECT
         w.series_id, w.first_unit, w.basis, w.window_first, w.window_last,
         unnest(generate_series(w.window_first, w.window_last)) AS unit_number
     FROM windows AS w
+    WHERE w.window_first <> w.window_last
 ),
 matched AS (
     SELECT
@@ -65,7 +76,7 @@ matched AS (
     FROM window_units AS u
     JOIN known AS k ON k.series_id = u.series_id AND k.first_unit = u.unit_number
 ),
-bases AS (
+span_bases AS (
     SELECT
         m.series_id, m.first_unit, m.basis,
         CASE
@@ -80,6 +91,11 @@ bases AS (
         END AS base_value
     FROM matched AS m
     GROUP BY m.series_id, m.first_unit, m.basis
+),
+bases AS (
+    SELECT * FROM single_bases
+    UNION ALL
+    SELECT * FROM span_bases
 ),
 regular AS (
     SELECT

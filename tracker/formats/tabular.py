@@ -13,7 +13,7 @@ import csv
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 
@@ -495,6 +495,32 @@ def number_expr(
     )
 
 
+def number_styles_expr(
+    raw: pl.Expr,
+    column: str | None,
+    styles: dict[str, NumberStyle] | None,
+    *,
+    missing: Sequence[str] = MISSING_CSV,
+) -> pl.Expr:
+    """``value``: `number_expr` of ``raw`` in the style of each row's ``column``.
+
+    One branch per distinct style (at most three), never one per column: a FRED file has
+    thousands of columns, and a branch per column parsed every cell once per column.
+    A row whose column has no style is null.
+    """
+    if not styles or not column:
+        return number_expr(raw, missing=missing).alias("value")
+    by_style: dict[NumberStyle, list[str]] = {}
+    for name, style in styles.items():
+        by_style.setdefault(style, []).append(name)
+    chain: Any = pl
+    for style, names in by_style.items():
+        chain = chain.when(pl.col(column).is_in(names)).then(
+            number_expr(raw, style=style, missing=missing)
+        )
+    return chain.otherwise(None).cast(pl.Float64).alias("value")
+
+
 def parse_numbers(
     long: pl.DataFrame,
     *,
@@ -541,18 +567,7 @@ def parse_numbers(
     tuple[pl.DataFrame, list[str]]
         The frame with ``value`` and the problem lines (empty when all is well).
     """
-    if styles and column:
-        expr = pl.coalesce(
-            *(
-                pl.when(pl.col(column) == name).then(
-                    number_expr(pl.col(raw), style=style, missing=missing)
-                )
-                for name, style in styles.items()
-            )
-        )
-    else:
-        expr = number_expr(pl.col(raw), missing=missing)
-    long = long.with_columns(expr.alias("value"))
+    long = long.with_columns(number_styles_expr(pl.col(raw), column, styles, missing=missing))
     stripped = pl.col(raw).str.strip_chars()
     given = pl.col(raw).is_not_null() & ~stripped.is_in(list(missing))
     bad = long.filter(given & (pl.col("value").is_null() | ~pl.col("value").is_finite()))
