@@ -247,8 +247,20 @@ def cli() -> None:
 @cli.command()
 @db_option
 @click.option("--no-seed", is_flag=True, help="Create the schema only; do not load data/.")
+@click.option(
+    "--lake",
+    "lake_spec",
+    default=None,
+    help="Create the store on DuckLake with this catalog, e.g. 'postgres:dbname=lake "
+    "host=127.0.0.1 user=tracker'; later commands name it --db 'ducklake:postgres:…'.",
+)
+@click.option(
+    "--data-path",
+    default=None,
+    help="With --lake: the folder (or object-storage URL) of the lake's Parquet files.",
+)
 @fail_on_tracker_errors
-def init(db_path: Path | None, no_seed: bool) -> None:
+def init(db_path: Path | None, no_seed: bool, lake_spec: str | None, data_path: str | None) -> None:
     """Create or migrate the store and load the seed release history from data/.
 
     Running it again applies new migrations and seed releases only: it changes nothing else.
@@ -257,10 +269,20 @@ def init(db_path: Path | None, no_seed: bool) -> None:
     Example:
         tracker init
         tracker init --db /tmp/scratch.duckdb --no-seed
+        tracker init --lake 'postgres:dbname=lake host=127.0.0.1' --data-path /srv/lake
     """
-    from tracker import db, snapshots
+    from tracker import db, lake, snapshots
     from tracker.seed import load_seed
 
+    if data_path is not None and lake_spec is None:
+        raise click.UsageError("--data-path goes with --lake (the lake's catalog)")
+    if lake_spec is not None:
+        db_path = Path(lake.PREFIX + lake_spec.removeprefix(lake.PREFIX))
+        if data_path is None:
+            raise click.UsageError(
+                "--lake needs --data-path: the folder or URL where the lake keeps its files"
+            )
+        lake.connect(db_path, data_path=data_path, create=True).close()
     target = db.resolve(db_path)
     with snapshots.writer(target, migrate_first=False) as con:
         applied, refreshed = db.ensure_schema(con)
