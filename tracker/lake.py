@@ -168,11 +168,12 @@ def connect(
 
 def attached(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ``con`` is a lake session (made by `connect`)."""
-    row = con.execute(
+    # Fetched to the end: DuckDB 2 refuses new work while a result is only partly read.
+    rows = con.execute(
         "SELECT count(*) FROM duckdb_databases() WHERE database_name = ? AND type = 'ducklake'",
         [ALIAS],
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(rows[0][0])
 
 
 def new_id(con: duckdb.DuckDBPyConnection, sequence: str) -> int:
@@ -183,8 +184,8 @@ def new_id(con: duckdb.DuckDBPyConnection, sequence: str) -> int:
     bits: two writers collide only when they draw the same microsecond and the same bits.
     """
     table, column = ID_COLUMNS[sequence]
-    row = con.execute(f"SELECT max({column}) FROM {table}").fetchone()
-    newest = int(row[0]) if row and row[0] is not None else 0
+    rows = con.execute(f"SELECT max({column}) FROM {table}").fetchall()
+    newest = int(rows[0][0]) if rows[0][0] is not None else 0
     clock = time.time_ns() // 1000 - EPOCH_US
     tick = max(clock, (newest >> RANDOM_BITS) + 1)
     return (tick << RANDOM_BITS) | secrets.randbits(RANDOM_BITS)
@@ -260,7 +261,7 @@ def _column_sql(name: str, type_: str, not_null: bool, default: str | None) -> s
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Create the tables and columns the lake lacks (in the caller's transaction); returns
-    the tables created."""
+    the migrations recorded as applied (all of them for a new lake)."""
     from tracker import db, paths
 
     have = {
@@ -290,6 +291,7 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     if db.VIEWS_STATE_TABLE not in tables:
         con.execute(f"CREATE TABLE {ALIAS}.main.{db.VIEWS_STATE_TABLE} (digest VARCHAR NOT NULL)")
         created.append(db.VIEWS_STATE_TABLE)
+    applied: list[str] = []
     if created:
         done = {r[0] for r in con.execute(f"SELECT name FROM {db.MIGRATIONS_TABLE}").fetchall()}
         for path in sorted(paths.MIGRATIONS_DIR.glob("*.sql")):
@@ -299,7 +301,8 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
                     "VALUES (?, current_localtimestamp())",
                     [path.stem],
                 )
-    return created
+                applied.append(path.stem)
+    return applied
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -316,7 +319,7 @@ def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> tuple[list[str], bool]:
     """The lake's side of `tracker.db.ensure_schema`: create what the lake lacks, the views
     of this session, and rebuild the kept state when the view definitions changed since it was
-    built. Returns the tables created and whether the kept state was rebuilt."""
+    built. Returns the migrations applied and whether the kept state was rebuilt."""
     from tracker import db, state
 
     def schema() -> list[str]:
