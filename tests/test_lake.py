@@ -157,3 +157,68 @@ def test_a_writer_killed_before_its_commit_leaves_no_partial_release(lake_store:
     with db.reader(lake_store) as con:
         assert db.scalar(con, "SELECT count(*) FROM releases") == 1
         assert all(frame.height == 0 for frame in db.run_checks(con).values())
+
+
+# Moving a store --------------------------------------------------------------------------------
+
+
+def test_export_moves_a_file_store_into_a_lake_and_back_with_counts_and_checksums(
+    pg_server, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    file_store = tmp_path / "file.duckdb"
+    with db.writer(file_store) as con:
+        load_seed(con)
+    catalog = pg_server.createdb("exported")
+    runner = CliRunner()
+    moved = runner.invoke(
+        cli,
+        [
+            "export",
+            "--db",
+            str(file_store),
+            "--to-lake",
+            catalog,
+            "--data-path",
+            str(tmp_path / "l"),
+        ],
+    )
+    assert moved.exit_code == 0, moved.output
+    assert "observations: " in moved.output and "counts and checksums match" in moved.output
+    spec = lake.PREFIX + catalog
+    back = tmp_path / "back.duckdb"
+    returned = runner.invoke(cli, ["export", "--db", spec, "--to-file", str(back)])
+    assert returned.exit_code == 0, returned.output
+    # The release ids travel unchanged: the answers are equal with the ids themselves.
+    with db.reader(file_store) as mine, db.reader(spec) as lake_con, db.reader(back) as again:
+        for sql in SAME_ANSWERS.values():
+            expected = mine.sql(sql).pl().sort(mine.sql(sql).columns, nulls_last=True)
+            for con in (lake_con, again):
+                got = con.sql(sql).pl()
+                assert got.sort(got.columns, nulls_last=True).equals(expected), sql
+    # Both keep appending after the move, and a moved store refuses a second export into it.
+    with db.writer(back) as con:
+        assert db.next_id(con, "release_id_seq") > db.scalar(
+            con, "SELECT max(release_id) FROM releases"
+        )
+    again_ = runner.invoke(
+        cli,
+        [
+            "export",
+            "--db",
+            str(file_store),
+            "--to-lake",
+            catalog,
+            "--data-path",
+            str(tmp_path / "l"),
+        ],
+    )
+    assert again_.exit_code == 1
+    assert (
+        again_.output.strip()
+        .splitlines()[-1]
+        .startswith("error: the export's target already holds")
+    )

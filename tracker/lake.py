@@ -366,3 +366,123 @@ def reader(spec: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield cur
     finally:
         cur.close()
+
+
+# Moving a store between a file and a lake ------------------------------------------------------
+
+#: Tables a store makes for itself, never copied: each store records its own migrations and views.
+_OWN_TABLES = ("schema_migrations", "schema_views")
+#: Physical order to write each table in (what the file store's appends and compaction keep).
+_ORDER = {
+    "observations": "series_id, period, release_id",
+    "releases": "release_id",
+    "release_coverage": "series_id, release_id",
+    "release_series": "series_id, release_id",
+    "current_observations": "series_id, period",
+    "current_series": "series_id",
+    "current_trends": "series_id",
+    "series": "series_id",
+    "events": "event_id",
+}
+
+
+def _data_tables() -> dict[str, list[str]]:
+    """The tables an export copies, with their columns in order."""
+    tables: dict[str, list[str]] = {}
+    for table, column, *_ in _reference_columns():
+        if table not in _OWN_TABLES:
+            tables.setdefault(table, []).append(column)
+    return tables
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, tuple[int, int]]:
+    """Per table: its row count and an order-free checksum of its rows (the sum of the rows'
+    hashes over the exported columns)."""
+    out = {}
+    for table, columns in _data_tables().items():
+        rows = con.execute(
+            f"SELECT count(*), coalesce(sum(hash(x)::HUGEINT), 0) "
+            f"FROM (SELECT {', '.join(columns)} FROM {catalog}.main.{table}) AS x"
+        ).fetchall()
+        out[table] = (int(rows[0][0]), int(rows[0][1]))
+    return out
+
+
+def export(
+    source: str | Path, target: str | Path, *, data_path: str | Path | None = None
+) -> dict[str, tuple[int, int]]:
+    """Copy every table of a file store into a new lake, or of a lake into a new file store,
+    release ids and all, in one transaction; then compare each table's row count and checksum
+    on both sides. Returns ``table -> (rows, checksum)``.
+
+    Exactly one of ``source`` and ``target`` is a lake; the target must hold no releases yet.
+    A lake target is created (``data_path`` says where its files go) when it does not exist.
+    """
+    from tracker import db
+
+    if is_lake(source) == is_lake(target):
+        raise StoreError(
+            "error: export moves a file store into a lake or a lake into a file store "
+            "(use --to-lake with a file --db, or --to-file with a ducklake: --db)"
+        )
+    if is_lake(target):
+        src_file = db.resolve(source)
+        if not src_file.exists():
+            raise StoreError(f"error: store {src_file} does not exist (pass the right --db)")
+        con = connect(target, data_path=data_path, create=True)
+        other, lake_is = "src", "target"
+        attach = f"ATTACH {_quote(str(src_file))} AS src (READ_ONLY)"
+    else:
+        dst_file = db.resolve(target)
+        if dst_file.exists():
+            raise StoreError(
+                f"error: {dst_file} already exists (export into a new file: pass another --to-file)"
+            )
+        with db.writer(dst_file):
+            pass  # a new, migrated file store with its views
+        con = connect(source)
+        other, lake_is = "dst", "source"
+        attach = f"ATTACH {_quote(str(dst_file))} AS dst"
+    try:
+        if lake_is == "target":
+            ensure_schema(con)
+        try:
+            con.execute(attach)
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"error: cannot open the file store for the export: {exc} (a file written by "
+                f"a newer DuckDB cannot be read by duckdb {duckdb.__version__}: export it to "
+                "Parquet there, or append its releases again)"
+            ) from exc
+        src, dst = (other, ALIAS) if lake_is == "target" else (ALIAS, other)
+        held = con.execute(f"SELECT count(*) FROM {dst}.main.releases").fetchall()[0][0]
+        if held:
+            raise StoreError(
+                f"error: the export's target already holds {held} releases (export into a new "
+                "lake or file)"
+            )
+        with db.transaction(con):
+            for table, columns in _data_tables().items():
+                names = ", ".join(columns)
+                order = f" ORDER BY {_ORDER[table]}" if table in _ORDER else ""
+                con.execute(f"DELETE FROM {dst}.main.{table}")
+                con.execute(
+                    f"INSERT INTO {dst}.main.{table} ({names}) "
+                    f"SELECT {names} FROM {src}.main.{table}{order}"
+                )
+        before, after = _fingerprint(con, src), _fingerprint(con, dst)
+    finally:
+        con.close()
+    if before != after:
+        differ = ", ".join(t for t in before if before[t] != after[t])
+        raise StoreError(
+            f"error: the export's copy differs from its source in {differ}; do not use the "
+            "target (remove it and export again)"
+        )
+    if lake_is == "source":
+        # The file's sequences continue after the lake's ids, so later appends stay in order.
+        with db.connect(target) as file_con:
+            for sequence, (table, column) in ID_COLUMNS.items():
+                top = file_con.execute(f"SELECT max({column}) FROM {table}").fetchall()[0][0]
+                file_con.execute(f"CREATE OR REPLACE SEQUENCE {sequence} START {(top or 0) + 1}")
+    return after
