@@ -999,7 +999,14 @@ def compact_cmd(db_path: Path | None, dry_run: bool) -> None:
         tracker compact --db /tmp/scratch.duckdb
     """
     from tracker import compact as compacting
+    from tracker import lake
+    from tracker.errors import StoreError
 
+    if lake.is_lake(db_path):
+        raise StoreError(
+            "error: tracker compact rewrites a DuckDB file; a lake keeps its own files (run "
+            "CALL ducklake_merge_adjacent_files('lake') in a DuckDB session on it)"
+        )
     result = compacting.check(db_path)
     result.dry_run = dry_run
     if not dry_run and not result.in_order:
@@ -1096,10 +1103,15 @@ def serve(db_path: Path | None, host: str, port: int, threads: int, debug: bool)
         tracker serve
         tracker serve --db /tmp/scratch.duckdb --port 8051
     """
-    from tracker import db
+    from tracker import db, lake
     from tracker.errors import StoreError
 
     target = db.resolve(db_path)
+    if lake.is_lake(target):
+        raise StoreError(
+            "error: the dashboard does not serve a lake yet (serve a copy: tracker export "
+            "--to-file PATH, then tracker serve --db PATH)"
+        )
     if not target.exists():
         raise StoreError(
             f"error: store {target} does not exist (run `tracker init` to create it, "
