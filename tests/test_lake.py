@@ -222,3 +222,18 @@ def test_export_moves_a_file_store_into_a_lake_and_back_with_counts_and_checksum
         .splitlines()[-1]
         .startswith("error: the export's target already holds")
     )
+
+
+@pytest.mark.slow
+def test_two_writers_racing_on_the_first_release_of_a_series_store_it_once(
+    lake_store: str,
+) -> None:
+    _define_writer_series(lake_store, 1)
+    procs = [_writer(lake_store, 0, 1) for _ in range(2)]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-2000:]
+    with db.reader(lake_store) as con:
+        # The loser was retried after the winner's commit: the same content is a duplicate.
+        assert db.scalar(con, "SELECT count(*) FROM releases") == 1
+        assert all(frame.height == 0 for frame in db.run_checks(con).values())

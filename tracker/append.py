@@ -776,6 +776,8 @@ def _append_one(
 
     say(f"writing {file_name}", base + share * 0.7)
     release_id = db.next_id(con, "release_id_seq")
+    if lake.attached(con):
+        lake.claim_series(con, "diffed")
     con.execute(
         """
         INSERT INTO releases (release_id, source, title, published_at, url, ingested_at,

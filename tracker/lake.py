@@ -198,6 +198,14 @@ def ids_sql(con: duckdb.DuckDBPyConnection, sequence: str) -> str:
     return f"({first} + ((row_number() OVER () - 1) << {RANDOM_BITS}))"
 
 
+def claim_series(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Make this transaction conflict with any other that appends to the same series, even
+    their first release (which deletes no kept rows): rewrite their catalogue rows. DuckLake
+    then lets one of two racing appends commit and the other is retried (`retrying`), so it
+    diffs against the first: the same content is a duplicate, an older release is refused."""
+    con.execute(f"UPDATE series SET name = name WHERE series_id IN (SELECT series_id FROM {table})")
+
+
 def is_conflict(exc: BaseException) -> bool:
     """Whether a failed commit lost a race with another writer of the lake."""
     return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
