@@ -55,13 +55,20 @@ def run(kind: str, writers: int, releases: int, server, folder: Path) -> dict[st
         )
         for w in range(writers)
     ]
-    done = failed = 0
+    done = failed = retried = 0
     for proc in procs:
         out, _ = proc.communicate(timeout=3600)
         done += out.count("appended")
         failed += proc.returncode != 0
+        retried += sum(int(line.split()[1]) for line in out.splitlines() if line.startswith("conf"))
     seconds = time.perf_counter() - started
-    return {"appends": done, "failed": failed, "seconds": seconds, "per_s": done / seconds}
+    return {
+        "appends": done,
+        "failed": failed,
+        "retried": retried,
+        "seconds": seconds,
+        "per_s": done / seconds,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,12 +96,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{kind} {writers} writer(s): {result}", file=sys.stderr, flush=True)
     finally:
         server.stop()
-    print("| store | writers | appends | failed writers | seconds | appends/s |")
-    print("|---|---|---|---|---|---|")
+    print("| store | writers | appends | failed writers | appends retried | seconds | appends/s |")
+    print("|---|---|---|---|---|---|---|")
     for kind, writers, r in rows:
         print(
             f"| {kind} | {writers} | {r['appends']:.0f} | {r['failed']:.0f} | "
-            f"{r['seconds']:.1f} | {r['per_s']:.2f} |"
+            f"{r['retried']:.0f} | {r['seconds']:.1f} | {r['per_s']:.2f} |"
         )
     return 0
 

@@ -68,6 +68,7 @@ def main(argv: list[str]) -> int:
         results = append.append(store, release(writer, k), meta=meta, progress=progress)
         print(f"appended {results[0].release_id}", flush=True)
     assert lake.is_lake(store) or db.resolve(store).exists()
+    print(f"conflicts {lake.conflicts}", flush=True)
     return 0
 
 

@@ -55,6 +55,9 @@ _INSTALL_HINT = "pip install 'tracker[lake]' in an environment of its own"
 
 T = TypeVar("T")
 
+#: Appends this process ran again after losing a race (for benchmarks and logs).
+conflicts = 0
+
 
 def is_lake(path: str | Path | None) -> bool:
     """Whether a store name (``--db``, ``$TRACKER_DB``) names a lake."""
@@ -218,11 +221,13 @@ class Conflict(StoreError):
 def retrying(work: Callable[[], T], *, attempts: int = MAX_ATTEMPTS) -> T:
     """Run ``work`` (one whole transaction) again while it loses races with other writers,
     waiting a little longer (with jitter) each time; then give up with a one-line error."""
+    global conflicts
     delay = 0.05
     for attempt in range(1, attempts + 1):
         try:
             return work()
         except Conflict:
+            conflicts += 1
             if attempt == attempts:
                 break
             time.sleep(delay * (0.5 + random.random()))
