@@ -45,12 +45,12 @@ $(LAKE_STAMP): pyproject.toml
 	touch $(LAKE_STAMP)
 
 # The tests start a PostgreSQL of their own on 127.0.0.1 (as the postgres user when run as root)
-# in a temporary folder, and stop it when they end.
+# in a temporary folder (one per pytest worker), and stop it when they end.
 test-lake: $(LAKE_STAMP)
 	@test -n "$$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" || command -v initdb >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql; \
 		else echo "error: the lake tests need PostgreSQL: run  sudo apt-get update && sudo apt-get install -y postgresql"; exit 1; fi; }
-	$(LAKE_BIN)/python -m pytest -m lake -p no:cacheprovider
+	$(LAKE_BIN)/python -m pytest -m lake -p no:cacheprovider -n $(WORKERS) --dist load
 
 # A taken port stops it with tracker's one-line error, and how to pick another port with make.
 run: $(STAMP)
