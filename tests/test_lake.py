@@ -36,6 +36,25 @@ def test_a_missing_lake_says_how_to_create_it(pg_server) -> None:
         db.connect(spec)
 
 
+def test_an_unreachable_catalog_is_one_line(pg_server) -> None:
+    from tracker.errors import StoreError
+
+    spec = f"ducklake:postgres:dbname=lake host=127.0.0.1 port={pgserver_free_port()} user=x"
+    with pytest.raises(StoreError) as caught:
+        db.connect(spec)
+    message = caught.value.message
+    assert "\n" not in message and "Connection refused" in message, message
+    assert message.endswith(
+        "(check that the catalog database runs and the name's dbname, host, port and user)"
+    )
+
+
+def pgserver_free_port() -> int:
+    import pgserver
+
+    return pgserver.free_port()
+
+
 #: The SQL surface compared between a file store and a lake holding the same releases. Release
 #: ids differ by design (a sequence there, clock-based here): each is replaced by its release's
 #: content checksum, which is the same in both.

@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import random
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -152,7 +153,8 @@ def connect(
             options.append("CREATE_IF_NOT_EXISTS false")
         if read_only:
             options.append("READ_ONLY")
-        con.execute(f"ATTACH {_quote(spec)} AS {ALIAS} ({', '.join(options)})")
+        with_options = f" ({', '.join(options)})" if options else ""
+        con.execute(f"ATTACH {_quote(spec)} AS {ALIAS}{with_options}")
         con.execute(f"SET search_path = 'memory.main,{ALIAS}.main'")
     except duckdb.Error as exc:
         con.close()
@@ -162,8 +164,12 @@ def connect(
                 f"error: there is no lake at {spec} (create it with `tracker init --lake "
                 f"'{spec.removeprefix(PREFIX)}' --data-path DIR`)"
             ) from exc
+        detail = text.removeprefix("IO Error: ")
+        unreachable = re.search(r'Unable to connect to Postgres at "[^"]*": (.*)', detail)
+        if unreachable:
+            detail = f"the catalog's PostgreSQL: {unreachable[1]}"
         raise StoreError(
-            f"error: cannot open lake {spec}: {text.removeprefix('IO Error: ')} (check that "
+            f"error: cannot open lake {spec}: {detail} (check that "
             "the catalog database runs and the name's dbname, host, port and user)"
         ) from exc
     return con
