@@ -201,3 +201,48 @@ def head(path: Path) -> bytes:
     """The first bytes a sniffer sees."""
     with path.open("rb") as fh:
         return fh.read(HEAD_BYTES)
+
+
+# Lake ------------------------------------------------------------------------------------------
+
+
+def lake_skip_reason() -> str | None:
+    """Why the lake tests cannot run here (they run in `make test-lake`), or None."""
+    import pgserver
+
+    from tracker import lake
+
+    reason = lake.unavailable()
+    if reason is not None:
+        return f"{reason}; `make test-lake` runs these tests"
+    if pgserver.bin_dir() is None:
+        return "PostgreSQL is not installed (as root: apt-get install -y postgresql)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """A throwaway PostgreSQL on 127.0.0.1 for the session (per worker), always stopped."""
+    import pgserver
+
+    reason = lake_skip_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    server = pgserver.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def lake_store(pg_server, tmp_path: Path) -> str:
+    """A new, empty lake: a database of its own on the session's server, its files in
+    ``tmp_path/lake``. Returns the store name (``ducklake:postgres:…``)."""
+    import uuid
+
+    from tracker import lake
+
+    spec = lake.PREFIX + pg_server.createdb(f"lake_{uuid.uuid4().hex[:12]}")
+    lake.connect(spec, data_path=tmp_path / "lake", create=True).close()
+    return spec

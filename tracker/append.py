@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tracker import db, formats, periods, snapshots, state
+from tracker import db, formats, lake, periods, snapshots, state
 from tracker.errors import ReleaseError, SeriesError, ValidationError, line_of, problem
 from tracker.formats import RawRelease, Source, SourceLike, conform
 from tracker.vocab import FREQUENCIES, FREQUENCY_NAMES, KINDS, MAX_PROBLEMS, STATUSES, UNIT_KINDS
@@ -779,7 +779,9 @@ def _append_one(
     result.changes = _changes(con) if dry_run else None
 
     say(f"writing {file_name}", base + share * 0.7)
-    release_id = db.scalar(con, "SELECT nextval('release_id_seq')")
+    release_id = db.next_id(con, "release_id_seq")
+    if lake.attached(con):
+        lake.claim_series(con, "diffed")
     con.execute(
         """
         INSERT INTO releases (release_id, source, title, published_at, url, ingested_at,
@@ -880,7 +882,10 @@ def append(
     say = progress if progress is not None and rows > progress_rows else None
     # Validate, diff and write.
     with snapshots.writer(store) as con:
-        return append_releases(con, releases, meta, dry_run=dry_run, progress=say)
+        # Only a lake's writers race (`tracker.lake.retrying`): the loser's append runs again.
+        return lake.retrying(
+            lambda: append_releases(con, releases, meta, dry_run=dry_run, progress=say)
+        )
 
 
 def read_releases(

@@ -247,8 +247,20 @@ def cli() -> None:
 @cli.command()
 @db_option
 @click.option("--no-seed", is_flag=True, help="Create the schema only; do not load data/.")
+@click.option(
+    "--lake",
+    "lake_spec",
+    default=None,
+    help="Create the store on DuckLake with this catalog, e.g. 'postgres:dbname=lake "
+    "host=127.0.0.1 user=tracker'; later commands name it --db 'ducklake:postgres:…'.",
+)
+@click.option(
+    "--data-path",
+    default=None,
+    help="With --lake: the folder (or object-storage URL) of the lake's Parquet files.",
+)
 @fail_on_tracker_errors
-def init(db_path: Path | None, no_seed: bool) -> None:
+def init(db_path: Path | None, no_seed: bool, lake_spec: str | None, data_path: str | None) -> None:
     """Create or migrate the store and load the seed release history from data/.
 
     Running it again applies new migrations and seed releases only: it changes nothing else.
@@ -257,10 +269,20 @@ def init(db_path: Path | None, no_seed: bool) -> None:
     Example:
         tracker init
         tracker init --db /tmp/scratch.duckdb --no-seed
+        tracker init --lake 'postgres:dbname=lake host=127.0.0.1' --data-path /srv/lake
     """
-    from tracker import db, snapshots
+    from tracker import db, lake, snapshots
     from tracker.seed import load_seed
 
+    if data_path is not None and lake_spec is None:
+        raise click.UsageError("--data-path goes with --lake (the lake's catalog)")
+    if lake_spec is not None:
+        db_path = Path(lake.PREFIX + lake_spec.removeprefix(lake.PREFIX))
+        if data_path is None:
+            raise click.UsageError(
+                "--lake needs --data-path: the folder or URL where the lake keeps its files"
+            )
+        lake.connect(db_path, data_path=data_path, create=True).close()
     target = db.resolve(db_path)
     with snapshots.writer(target, migrate_first=False) as con:
         applied, refreshed = db.ensure_schema(con)
@@ -977,7 +999,14 @@ def compact_cmd(db_path: Path | None, dry_run: bool) -> None:
         tracker compact --db /tmp/scratch.duckdb
     """
     from tracker import compact as compacting
+    from tracker import lake
+    from tracker.errors import StoreError
 
+    if lake.is_lake(db_path):
+        raise StoreError(
+            "error: tracker compact rewrites a DuckDB file; a lake keeps its own files (run "
+            "CALL ducklake_merge_adjacent_files('lake') in a DuckDB session on it)"
+        )
     result = compacting.check(db_path)
     result.dry_run = dry_run
     if not dry_run and not result.in_order:
@@ -989,6 +1018,53 @@ def compact_cmd(db_path: Path | None, dry_run: bool) -> None:
                 result = compacting.compact(db_path, progress=update)
     for line in result.summary():
         out.print(line, markup=False)
+
+
+@cli.command("export")
+@db_option
+@click.option(
+    "--to-lake",
+    "to_lake",
+    default=None,
+    help="Copy the file store (--db) into a new lake with this catalog, e.g. "
+    "'postgres:dbname=lake host=127.0.0.1'.",
+)
+@click.option("--data-path", default=None, help="With --to-lake: where the lake keeps its files.")
+@click.option(
+    "--to-file",
+    "to_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Copy the lake (--db 'ducklake:…') into this new DuckDB file.",
+)
+@fail_on_tracker_errors
+def export_cmd(
+    db_path: Path | None, to_lake: str | None, data_path: str | None, to_file: Path | None
+) -> None:
+    """Move a store between a DuckDB file and a DuckLake lake, every release and vintage kept.
+
+    Each table's row count and checksum are compared on both sides after the copy.
+
+    \b
+    Example:
+        tracker export --to-lake 'postgres:dbname=lake host=127.0.0.1' --data-path /srv/lake
+        tracker export --db 'ducklake:postgres:dbname=lake' --to-file /tmp/copy.duckdb
+    """
+    from tracker import db, lake
+
+    if (to_lake is None) == (to_file is None):
+        raise click.UsageError("pass one of --to-lake CATALOG or --to-file PATH")
+    if to_lake is not None:
+        if data_path is None:
+            raise click.UsageError("--to-lake needs --data-path: where the lake keeps its files")
+        target: str | Path = lake.PREFIX + to_lake.removeprefix(lake.PREFIX)
+    else:
+        target = to_file  # type: ignore[assignment]
+    source = db.resolve(db_path)
+    counts = lake.export(source, target, data_path=data_path)
+    for table, (rows, checksum) in counts.items():
+        out.print(f"{table}: {rows} rows, checksum {checksum:x}", markup=False)
+    err.print(f"exported {source} to {target}: counts and checksums match")
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -1053,7 +1129,7 @@ def serve(
         tracker serve --db /tmp/scratch.duckdb --port 8051
         tracker serve --login --host 0.0.0.0
     """
-    from tracker import db
+    from tracker import db, lake
     from tracker.errors import ServeError, StoreError
 
     if login is None and host not in LOOPBACK_HOSTS:
@@ -1062,6 +1138,11 @@ def serve(
             "--role viewer`), or --no-login behind a proxy of your own that checks who comes in"
         )
     target = db.resolve(db_path)
+    if lake.is_lake(target):
+        raise StoreError(
+            "error: the dashboard does not serve a lake yet (serve a copy: tracker export "
+            "--to-file PATH, then tracker serve --db PATH)"
+        )
     if not target.exists():
         raise StoreError(
             f"error: store {target} does not exist (run `tracker init` to create it, "

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from tracker import paths, state
+from tracker import lake, paths, state
 from tracker.errors import StoreError
 
 if TYPE_CHECKING:
@@ -101,6 +101,8 @@ def connect(
         Extra DuckDB configuration, e.g. ``{"enable_external_access": False}``.
     """
     db_path = resolve(path)
+    if lake.is_lake(db_path):
+        return lake.connect(db_path, read_only=read_only)
     if read_only and not db_path.exists():
         raise StoreError(
             f"error: store {db_path} does not exist (run `tracker init` to create it, "
@@ -175,6 +177,11 @@ def transaction(
     except BaseException as exc:
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
+        if lake.is_conflict(exc):
+            raise lake.Conflict(
+                "error: another writer of the lake changed the same rows first; nothing was "
+                "changed (run the command again)"
+            ) from exc
         if isinstance(exc, (duckdb.IOException, duckdb.TransactionException)):
             raise StoreError(
                 f"error: the store could not be written ({error_text(exc)}); nothing was "
@@ -223,7 +230,8 @@ def view_files() -> list[Path]:
 VIEWS_STATE_TABLE = "schema_views"
 
 
-def _views_digest() -> str:
+def views_digest() -> str:
+    """A hash of the view files: the kept state was built with the views it names."""
     digest = hashlib.sha256()
     for path in view_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -241,7 +249,7 @@ def refresh_views(con: duckdb.DuckDBPyConnection) -> list[str]:
         state.rebuild(con)
         con.execute(f"CREATE TABLE IF NOT EXISTS {VIEWS_STATE_TABLE} (digest VARCHAR NOT NULL)")
         con.execute(f"DELETE FROM {VIEWS_STATE_TABLE}")
-        con.execute(f"INSERT INTO {VIEWS_STATE_TABLE} VALUES (?)", [_views_digest()])
+        con.execute(f"INSERT INTO {VIEWS_STATE_TABLE} VALUES (?)", [views_digest()])
     return names
 
 
@@ -263,14 +271,31 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> tuple[list[str], bool]:
     the whole history, so it happens only when the files differ from what the store holds (a new
     version of tracker). Returns the migrations applied and whether the views were refreshed.
     """
+    if lake.attached(con):
+        return lake.ensure_schema(con)
     applied = migrate(con)
     stored = None
     if VIEWS_STATE_TABLE in {r[0] for r in con.execute("SHOW TABLES").fetchall()}:
         stored = scalar(con, f"SELECT digest FROM {VIEWS_STATE_TABLE}")
-    refresh = bool(applied) or stored != _views_digest()
+    refresh = bool(applied) or stored != views_digest()
     if refresh:
         refresh_views(con)
     return applied, refresh
+
+
+def next_id(con: duckdb.DuckDBPyConnection, sequence: str) -> int:
+    """A new id from ``sequence`` (``release_id_seq``, ``event_id_seq``); in a lake, which has
+    no sequences, one that other writers cannot take (`tracker.lake.new_id`)."""
+    if lake.attached(con):
+        return lake.new_id(con, sequence)
+    return int(scalar(con, f"SELECT nextval('{sequence}')"))
+
+
+def ids_sql(con: duckdb.DuckDBPyConnection, sequence: str) -> str:
+    """An SQL expression giving each row of an INSERT … SELECT a new id (`next_id`)."""
+    if lake.attached(con):
+        return lake.ids_sql(con, sequence)
+    return f"nextval('{sequence}')"
 
 
 def one(
@@ -308,8 +333,13 @@ def reader(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection
     """A short-lived read-only connection: open, read, close.
 
     Readers never hold the file between requests, so `tracker append` in another process can
-    take the write lock; `connect` retries while a writer holds it.
+    take the write lock; `connect` retries while a writer holds it. A lake (`tracker.lake`) has
+    no lock: its readers share one session per process, a cursor per read.
     """
+    if lake.is_lake(resolve(path)):
+        with lake.reader(resolve(path)) as cur:
+            yield cur
+        return
     con = connect(path, read_only=True, config=READ_CONFIG)
     try:
         yield con
@@ -325,7 +355,7 @@ def update_schema(path: str | Path, *, on_commit: Sequence[CommitHook] = ()) -> 
     another writer for more than 10 s): the dashboard then serves it as it is. ``on_commit`` as
     for `writer`.
     """
-    if not Path(path).exists():
+    if not lake.is_lake(path) and not Path(path).exists():
         return None
     try:
         with writer(path, on_commit=on_commit):
@@ -376,7 +406,8 @@ def writer(
         if migrate_first:
             ensure_schema(con)
         yield con
-        for hook in on_commit:
+        # A lake's snapshots already isolate readers from writers: nothing to publish.
+        for hook in () if lake.is_lake(db_path) else on_commit:
             hook(con, db_path)
     finally:
         con.close()

@@ -53,7 +53,7 @@ def add(
             for series_id in missing:
                 queries.require_series(con, series_id)  # raises with "did you mean"
             raise SeriesError(f"error: unknown series {', '.join(missing)}")
-    event_id = db.scalar(con, "SELECT nextval('event_id_seq')")
+    event_id = db.next_id(con, "event_id_seq")
     con.execute(
         """
         INSERT INTO events (event_id, starts_on, ends_on, title, description, tags, url, series_ids)

@@ -83,13 +83,14 @@ def load_events(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         _split("series_ids").alias("series_ids"),
     )
     before = db.scalar(con, "SELECT count(*) FROM events")
+    new_id = db.ids_sql(con, "event_id_seq")
     con.register("new_events", events)
     try:
         con.execute(
-            """
+            f"""
             INSERT INTO events
                 (event_id, starts_on, ends_on, title, description, tags, url, series_ids)
-            SELECT nextval('event_id_seq'), e.starts_on, e.ends_on, e.title, e.description,
+            SELECT {new_id}, e.starts_on, e.ends_on, e.title, e.description,
                    e.tags, e.url, e.series_ids
             FROM new_events AS e
             WHERE NOT EXISTS (

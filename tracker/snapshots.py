@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from tracker import db
+from tracker import db, lake
 
 KEEP = 3  # snapshots kept on disk; readers may still hold the previous one open
 
@@ -199,6 +199,11 @@ def reader(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection
         The store; defaults to ``$TRACKER_DB`` or `tracker.paths.DEFAULT_DB`.
     """
     store = db.resolve(path)
+    if lake.is_lake(store):
+        # A lake's own snapshots isolate readers from writers.
+        with db.reader(store) as con:
+            yield con
+        return
     source = _READERS.get(store)
     if source is None:
         source = _READERS.setdefault(store, SnapshotReader(store))

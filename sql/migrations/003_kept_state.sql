@@ -6,7 +6,9 @@
 -- Status-only changes (the same value published again as 'actual' instead of 'provisional') are
 -- counted apart from revisions: releases.rows_restated.
 
-ALTER TABLE releases ADD COLUMN rows_restated BIGINT NOT NULL DEFAULT 0;
+-- In two steps: DuckDB 1.5 refuses a constraint in ADD COLUMN (the same column either way).
+ALTER TABLE releases ADD COLUMN rows_restated BIGINT DEFAULT 0;
+ALTER TABLE releases ALTER COLUMN rows_restated SET NOT NULL;
 
 -- One row per series and period: its newest stored version (a tombstone when the newest is a
 -- deletion), its first published version and how many numeric revisions it had.

@@ -1,0 +1,258 @@
+"""The store on DuckLake (PostgreSQL catalog, Parquet files): `make test-lake` runs these, in an
+environment with duckdb 1.5.5 and the extension wheels (``pip install 'tracker[lake]'``) and a
+throwaway PostgreSQL; elsewhere they skip and say why."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tracker import db, lake
+from tracker.seed import load_seed
+
+pytestmark = pytest.mark.lake
+
+
+def test_a_lake_opens_with_the_schema_and_the_seed(lake_store: str) -> None:
+    with db.writer(lake_store) as con:
+        assert lake.attached(con)
+        load_seed(con)
+        releases = db.scalar(con, "SELECT count(*) FROM releases")
+        assert releases == 40
+        assert all(frame.height == 0 for frame in db.run_checks(con).values())
+    with db.reader(lake_store) as con:
+        assert db.scalar(con, "SELECT count(*) FROM latest") > 0
+
+
+def test_a_missing_lake_says_how_to_create_it(pg_server) -> None:
+    spec = lake.PREFIX + pg_server.createdb("never_made")
+    with pytest.raises(Exception, match=r"tracker init --lake"):
+        db.connect(spec)
+
+
+def test_an_unreachable_catalog_is_one_line(pg_server) -> None:
+    from tracker.errors import StoreError
+
+    spec = f"ducklake:postgres:dbname=lake host=127.0.0.1 port={pgserver_free_port()} user=x"
+    with pytest.raises(StoreError) as caught:
+        db.connect(spec)
+    message = caught.value.message
+    assert "\n" not in message and "Connection refused" in message, message
+    assert message.endswith(
+        "(check that the catalog database runs and the name's dbname, host, port and user)"
+    )
+
+
+def pgserver_free_port() -> int:
+    import pgserver
+
+    return pgserver.free_port()
+
+
+#: The SQL surface compared between a file store and a lake holding the same releases. Release
+#: ids differ by design (a sequence there, clock-based here): each is replaced by its release's
+#: content checksum, which is the same in both.
+SAME_ANSWERS = {
+    "latest": "SELECT * FROM latest",
+    "first_release": "SELECT * FROM first_release",
+    "asof 2024-12-15": "SELECT * FROM asof(DATE '2024-12-15')",
+    "asof 2025-03-20": "SELECT * FROM asof(DATE '2025-03-20')",
+    "asof 2025-06-01": "SELECT * FROM asof(TIMESTAMP '2025-06-01 12:00')",
+    "revisions": "SELECT * FROM revisions",
+    "series_summary": "SELECT * FROM series_summary",
+    "vintages": "SELECT * FROM vintages",
+    "trends": "SELECT * FROM trends",
+    "revision_stats": "SELECT * FROM revision_stats",
+    "events": "SELECT * EXCLUDE (event_id) FROM events",
+}
+
+
+def _answer(con, sql: str):
+    import polars as pl
+
+    checksums = dict(con.execute("SELECT release_id, checksum FROM releases").fetchall())
+    frame = con.sql(sql).pl()
+    ids = [c for c in frame.columns if c.endswith("release_id")]
+    frame = frame.with_columns(
+        pl.col(c).replace_strict(checksums, default=None, return_dtype=pl.String) for c in ids
+    )
+    return frame.sort(frame.columns, nulls_last=True)
+
+
+def test_the_seed_answers_the_same_in_a_file_and_in_a_lake(lake_store: str, tmp_path) -> None:
+    from polars.testing import assert_frame_equal
+
+    file_store = tmp_path / "file.duckdb"
+    with db.writer(file_store) as con:
+        load_seed(con)
+    with db.writer(lake_store) as con:
+        load_seed(con)
+    with db.reader(file_store) as mine, db.reader(lake_store) as theirs:
+        for name, sql in SAME_ANSWERS.items():
+            expected, got = _answer(mine, sql), _answer(theirs, sql)
+            assert got.height > 0, name
+            assert_frame_equal(got, expected, check_exact=True), name
+
+
+# Many writers ----------------------------------------------------------------------------------
+
+WRITER = Path(__file__).with_name("lake_writer.py")
+
+
+def _writer(store: str, writer: int, releases: int, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(WRITER), store, str(writer), str(releases), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _define_writer_series(store: str, writers: int) -> None:
+    import lake_writer
+
+    from tracker.append import upsert_series
+
+    with db.writer(store) as con, db.transaction(con):
+        upsert_series(con, lake_writer.catalogue(writers))
+
+
+@pytest.mark.slow
+def test_three_writer_processes_append_at_once_and_nothing_is_lost_or_doubled(
+    lake_store: str,
+) -> None:
+    import lake_writer
+
+    writers, releases = 3, 4
+    _define_writer_series(lake_store, writers)
+    procs = [_writer(lake_store, w, releases) for w in range(writers)]
+    outcomes = [p.communicate(timeout=600) for p in procs]
+    for proc, (out, err) in zip(procs, outcomes, strict=True):
+        assert proc.returncode == 0, err[-2000:]
+        assert out.count("appended") == releases
+    with db.reader(lake_store) as con:
+        ids = [r[0] for r in con.execute("SELECT release_id FROM releases").fetchall()]
+        assert len(ids) == writers * releases == len(set(ids))
+        stored = con.execute(
+            "SELECT count(*), count(DISTINCT (series_id, period, release_id)) FROM observations"
+        ).fetchone()
+        # Each writer's first release is new rows; each later one revises every row.
+        assert stored == (writers * releases * 2 * lake_writer.MONTHS,) * 2
+        for w in range(writers):
+            newest = con.execute(
+                "SELECT min(value), max(value) FROM latest WHERE series_id = ?", [f"W{w}.A"]
+            ).fetchone()
+            first = lake_writer.release(w, releases - 1).filter(pl.col("series_id") == f"W{w}.A")
+            assert newest == (first["value"].min(), first["value"].max())
+        # The kept state, updated by every writer inside its transaction, equals a
+        # recomputation from the history.
+        assert {name: frame.height for name, frame in db.run_checks(con).items()} == dict.fromkeys(
+            (p.stem for p in db.check_files()), 0
+        )
+
+
+@pytest.mark.slow
+def test_a_writer_killed_before_its_commit_leaves_no_partial_release(lake_store: str) -> None:
+    _define_writer_series(lake_store, 2)
+    proc = _writer(lake_store, 0, 1, "--hold-at-commit")
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "committing"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    with db.reader(lake_store) as con:
+        assert db.scalar(con, "SELECT count(*) FROM releases") == 0
+        assert db.scalar(con, "SELECT count(*) FROM observations") == 0
+        assert db.scalar(con, "SELECT count(*) FROM current_observations") == 0
+    # The lake takes the next writer as if nothing had happened.
+    done = _writer(lake_store, 1, 1)
+    _out, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err[-2000:]
+    with db.reader(lake_store) as con:
+        assert db.scalar(con, "SELECT count(*) FROM releases") == 1
+        assert all(frame.height == 0 for frame in db.run_checks(con).values())
+
+
+# Moving a store --------------------------------------------------------------------------------
+
+
+def test_export_moves_a_file_store_into_a_lake_and_back_with_counts_and_checksums(
+    pg_server, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    file_store = tmp_path / "file.duckdb"
+    with db.writer(file_store) as con:
+        load_seed(con)
+    catalog = pg_server.createdb("exported")
+    runner = CliRunner()
+    moved = runner.invoke(
+        cli,
+        [
+            "export",
+            "--db",
+            str(file_store),
+            "--to-lake",
+            catalog,
+            "--data-path",
+            str(tmp_path / "l"),
+        ],
+    )
+    assert moved.exit_code == 0, moved.output
+    assert "observations: " in moved.output and "counts and checksums match" in moved.output
+    spec = lake.PREFIX + catalog
+    back = tmp_path / "back.duckdb"
+    returned = runner.invoke(cli, ["export", "--db", spec, "--to-file", str(back)])
+    assert returned.exit_code == 0, returned.output
+    # The release ids travel unchanged: the answers are equal with the ids themselves.
+    with db.reader(file_store) as mine, db.reader(spec) as lake_con, db.reader(back) as again:
+        for sql in SAME_ANSWERS.values():
+            expected = mine.sql(sql).pl().sort(mine.sql(sql).columns, nulls_last=True)
+            for con in (lake_con, again):
+                got = con.sql(sql).pl()
+                assert got.sort(got.columns, nulls_last=True).equals(expected), sql
+    # Both keep appending after the move, and a moved store refuses a second export into it.
+    with db.writer(back) as con:
+        assert db.next_id(con, "release_id_seq") > db.scalar(
+            con, "SELECT max(release_id) FROM releases"
+        )
+    again_ = runner.invoke(
+        cli,
+        [
+            "export",
+            "--db",
+            str(file_store),
+            "--to-lake",
+            catalog,
+            "--data-path",
+            str(tmp_path / "l"),
+        ],
+    )
+    assert again_.exit_code == 1
+    assert (
+        again_.output.strip()
+        .splitlines()[-1]
+        .startswith("error: the export's target already holds")
+    )
+
+
+@pytest.mark.slow
+def test_two_writers_racing_on_the_first_release_of_a_series_store_it_once(
+    lake_store: str,
+) -> None:
+    _define_writer_series(lake_store, 1)
+    procs = [_writer(lake_store, 0, 1) for _ in range(2)]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-2000:]
+    with db.reader(lake_store) as con:
+        # The loser was retried after the winner's commit: the same content is a duplicate.
+        assert db.scalar(con, "SELECT count(*) FROM releases") == 1
+        assert all(frame.height == 0 for frame in db.run_checks(con).values())
