@@ -745,6 +745,9 @@ def test_in_chromium_a_viewer_sees_the_pages_but_not_the_console(tab, server):
     tab.goto(server + "/explore?series=CHN.EXPORTS.YOY")
     tab.wait_for_selector(f"#{ids.EXPLORE_GRAPH} .js-plotly-plot")
     sync_api.expect(tab.locator(f"#{ids.EXPLORE_DOWNLOAD_BUTTON}")).to_be_disabled()
+    # The watchlist star is a mark, not a button: no callback a viewer would be refused.
+    sync_api.expect(tab.locator(".watch-star-static.watched")).to_have_count(1)
+    assert tab.locator(".watch-star").count() == 0
 
     # The session ends (here: its cookies go): the next callback's 401 leads to the login page.
     tab.context.clear_cookies()

@@ -448,9 +448,17 @@ def _star_look(watched: bool) -> tuple[str, str, str, str]:
     )
 
 
-def watch_star(series_id: str, watched: bool) -> html.Button:
+def watch_star(series_id: str, watched: bool) -> html.Button | html.Span:
     """A star that puts the series on the Overview (the watchlist) or takes it off."""
     text, class_name, title, pressed = _star_look(watched)
+    if not auth.may("editor"):
+        # The server refuses the star below editor (dashboards.auth.NEEDS); a button would fire
+        # its callback as soon as the table is drawn, so a viewer gets the mark without it.
+        return html.Span(
+            text,
+            className="watch-star-static" + (" watched" if watched else ""),
+            title="On the Overview" if watched else "Not on the Overview",
+        )
     aria: dict[str, Any] = {"aria-pressed": pressed}
     return html.Button(
         text,
@@ -458,8 +466,6 @@ def watch_star(series_id: str, watched: bool) -> html.Button:
         type="button",
         className=class_name,
         title=title,
-        # The server refuses the star below editor (dashboards.auth.NEEDS).
-        disabled=not auth.may("editor"),
         **aria,
     )
 
