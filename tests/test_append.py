@@ -323,3 +323,35 @@ def test_releases_appended_with_the_older_checksum_are_still_recognised(trade, t
         "may.csv: already in the store as release 2 (same content); nothing appended\n"
     )
     assert content(trade) == before
+
+
+def test_define_links_a_consensus_to_its_actual(trade):
+    args = ["--name", "China exports: consensus", "--unit", "% y/y", "--unit-kind", "growth_yoy",
+            "--frequency", "M", "--source", "Reuters poll", "--db", str(trade)]  # fmt: skip
+    before = content(trade)
+
+    missing = run(
+        "define", "CHN.X.CONSENSUS", "--kind", "forecast", "--actual-series", "CHN.NOPE", *args
+    )
+    not_forecast = run("define", "CHN.X.CONSENSUS", "--actual-series", "CHN.EXPORTS.YOY", *args)
+    assert content(trade) == before
+    linked = run(
+        "define",
+        "CHN.X.CONSENSUS",
+        "--kind",
+        "forecast",
+        "--actual-series",
+        "CHN.EXPORTS.YOY",
+        *args,
+    )
+
+    assert (missing.exit_code, not_forecast.exit_code, linked.exit_code) == (1, 1, 0)
+    assert missing.stderr == (
+        "error: --actual-series CHN.NOPE: no such series (define it first, or see `tracker series`)\n"
+    )
+    assert not_forecast.stderr.endswith("CHN.X.CONSENSUS is of kind actual: add --kind forecast\n")
+    with db.connect(trade, read_only=True) as con:
+        row = con.execute(
+            "SELECT kind, actual_series_id FROM series WHERE series_id = 'CHN.X.CONSENSUS'"
+        ).fetchall()
+    assert row == [("forecast", "CHN.EXPORTS.YOY")]

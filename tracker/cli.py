@@ -508,6 +508,11 @@ def _mapping(pairs: tuple[str, ...], mapping_file: Path | None) -> dict[str, str
 )  # fmt: skip
 @click.option("--description", help="One or two sentences on what the series measures.")
 @click.option("--tags", help="Comma-separated tags, e.g. 'china,trade'.")
+@click.option(
+    "--actual-series", "actual_series_id", metavar="SERIES_ID",
+    help="For a forecast series (a consensus poll, an outlook): the actual series it forecasts; "
+    "surprises, forecast errors and the Overview's 'expected' line follow this link.",
+)  # fmt: skip
 @click.option("--replace", is_flag=True, help="Update a series that already exists.")
 @fail_on_tracker_errors
 def define(
@@ -525,6 +530,9 @@ def define(
         tracker define DEU.EXPORTS.YOY --name "Germany exports, y/y" --unit "% y/y" \\
             --unit-kind growth_yoy --frequency M --geo DEU --source Destatis
         tracker define --from-csv my_series.csv
+        tracker define DEU.EXPORTS.YOY.CONSENSUS --kind forecast --actual-series DEU.EXPORTS.YOY \
+            --name "Germany exports, y/y: consensus" --unit "% y/y" --unit-kind growth_yoy \
+            --frequency M --geo DEU --source "Reuters poll"
     """
     import polars as pl
 
@@ -552,11 +560,37 @@ def define(
             row["tags"] = [t.strip() for t in tags.split(",") if t.strip()]
         catalogue = pl.DataFrame([row])
     with snapshots.writer(db_path) as con:
+        if fields.get("actual_series_id"):
+            _check_actual_link(con, str(series_id), str(fields["actual_series_id"]), fields)
         added, updated = appending.upsert_series(con, catalogue, replace=replace)
     skipped = len(catalogue) - len(added) - len(updated)
     out.print(f"{len(added)} series added, {len(updated)} updated", markup=False)
     if skipped:
         err.print(f"note: {skipped} already defined (pass --replace to update them)")
+
+
+def _check_actual_link(con, series_id: str, actual_id: str, fields: dict) -> None:
+    """`--actual-series` names a series that exists, and links a forecast series to it."""
+    from tracker.errors import SeriesError
+
+    kinds = dict(
+        con.execute(
+            "SELECT series_id, kind FROM series WHERE series_id IN (?, ?)", [series_id, actual_id]
+        ).fetchall()
+    )
+    if actual_id not in kinds:
+        raise SeriesError(
+            f"error: --actual-series {actual_id}: no such series (define it first, or see "
+            "`tracker series`)"
+        )
+    if actual_id == series_id:
+        raise SeriesError(f"error: --actual-series: {series_id} cannot forecast itself")
+    kind = fields.get("kind") or kinds.get(series_id) or "actual"
+    if kind != "forecast":
+        raise SeriesError(
+            f"error: --actual-series links a forecast series to the actual it forecasts, but "
+            f"{series_id} is of kind {kind}: add --kind forecast"
+        )
 
 
 @cli.command()
