@@ -63,38 +63,55 @@ def store(tmp_path_factory: pytest.TempPathFactory, seeded_template: Path) -> Pa
     return path
 
 
-@pytest.fixture(scope="module")
-def server(store: Path, tmp_path_factory: pytest.TempPathFactory):
+def start_serve(
+    store: Path,
+    log: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    ready: str = "/_dash-layout",
+    timeout: float = 30,
+) -> tuple[subprocess.Popen, str]:
+    """`tracker serve` on ``store`` on a free port of 127.0.0.1 with ``args``, its output in
+    ``log``; returns once ``ready`` answers 200 (the process and the base URL), or fails the
+    test with the log."""
     port = free_port()
-    log = tmp_path_factory.mktemp("server") / "serve.log"
-    env = {**os.environ, "TRACKER_DB": str(store)}
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tracker.cli", "serve", "--db", str(store), "--port", str(port)],
+            [sys.executable, "-m", "tracker.cli", "serve", "--db", str(store), "--port", str(port),
+             *args],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=env,
+            env=env if env is not None else {**os.environ, "TRACKER_DB": str(store)},
             cwd=paths.ROOT,
-        )
+        )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(base + "/_dash-layout", timeout=30) as response:
+            with urllib.request.urlopen(base + ready, timeout=30) as response:
                 if response.status == 200:
-                    break
+                    return process, base
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"tracker serve did not start:\n{log.read_text()}")
+            pytest.fail(f"tracker serve {' '.join(args)} did not start:\n{log.read_text()}")
         time.sleep(0.2)
-    yield base
+
+
+def stop_serve(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="module")
+def server(store: Path, tmp_path_factory: pytest.TempPathFactory):
+    process, base = start_serve(store, tmp_path_factory.mktemp("server") / "serve.log")
+    yield base
+    stop_serve(process)
 
 
 @pytest.fixture(scope="module")

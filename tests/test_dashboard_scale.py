@@ -9,11 +9,7 @@ browser (their layouts and callbacks, and the plans of every query they run) and
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -30,8 +26,15 @@ from dashboards import ids, picker
 from dashboards.app import create_app, warm_up
 from dashboards.pages import overview_data
 from dashboards.pages.sql_console import EXAMPLE_QUERIES
-from tests.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Watch, free_port
-from tracker import db, paths, snapshots, watchlist
+from tests.test_dashboard_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    Watch,
+    start_serve,
+    stop_serve,
+)
+from tracker import db, snapshots, watchlist
 
 SERIES = 3000
 RELEASES = 300
@@ -408,35 +411,9 @@ def test_overview_cards_cost_the_same_queries_for_one_or_fifty_indicators(wide, 
 
 @pytest.fixture(scope="module")
 def server(wide: Path, tmp_path_factory: pytest.TempPathFactory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("wide-server") / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tracker.cli", "serve", "--db", str(wide), "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "TRACKER_DB": str(wide)},
-            cwd=paths.ROOT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/_dash-layout", timeout=30) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"tracker serve did not start:\n{log.read_text()}")
-        time.sleep(0.2)
+    process, base = start_serve(wide, tmp_path_factory.mktemp("wide-server") / "serve.log")
     yield base
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_serve(process)
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,13 @@ import pytest
 from dashboards import auth, ids
 
 # `chromium`: one browser for the module, the fixture of the dashboard's browser tests.
-from tests.test_dashboard_browser import Watch, chromium, free_port  # noqa: F401
+from tests.test_dashboard_browser import (  # noqa: F401 (chromium: the imported fixture)
+    Watch,
+    chromium,
+    free_port,
+    start_serve,
+    stop_serve,
+)
 from tracker import db, paths, users
 
 PASSWORDS = {
@@ -52,36 +58,12 @@ def environment(store: Path) -> dict[str, str]:
 
 
 def start(store: Path, log: Path, *args: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [*SERVE, "--db", str(store), "--port", str(port), "--login", *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=environment(store),
-            cwd=paths.ROOT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/login", timeout=30) as response:
-                if response.status == 200:
-                    return process, base
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"tracker serve --login did not start:\n{log.read_text()}")
-        time.sleep(0.2)
+    return start_serve(
+        store, log, "--login", *args, env=environment(store), ready="/login", timeout=60
+    )
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+stop = stop_serve
 
 
 @pytest.fixture(scope="module")
