@@ -194,18 +194,9 @@ def test_export_moves_a_file_store_into_a_lake_and_back_with_counts_and_checksum
         load_seed(con)
     catalog = pg_server.createdb("exported")
     runner = CliRunner()
-    moved = runner.invoke(
-        cli,
-        [
-            "export",
-            "--db",
-            str(file_store),
-            "--to-lake",
-            catalog,
-            "--data-path",
-            str(tmp_path / "l"),
-        ],
-    )
+    to_lake = ["export", "--db", str(file_store), "--to-lake", catalog,
+               "--data-path", str(tmp_path / "l")]  # fmt: skip
+    moved = runner.invoke(cli, to_lake)
     assert moved.exit_code == 0, moved.output
     assert "observations: " in moved.output and "counts and checksums match" in moved.output
     spec = lake.PREFIX + catalog
@@ -224,18 +215,7 @@ def test_export_moves_a_file_store_into_a_lake_and_back_with_counts_and_checksum
         assert db.next_id(con, "release_id_seq") > db.scalar(
             con, "SELECT max(release_id) FROM releases"
         )
-    again_ = runner.invoke(
-        cli,
-        [
-            "export",
-            "--db",
-            str(file_store),
-            "--to-lake",
-            catalog,
-            "--data-path",
-            str(tmp_path / "l"),
-        ],
-    )
+    again_ = runner.invoke(cli, to_lake)
     assert again_.exit_code == 1
     assert (
         again_.output.strip()
