@@ -423,32 +423,7 @@ def revision_stats_page(
     )
 
 
-# Key indicators ------------------------------------------------------------------------------
-
-
-def indicators(con: duckdb.DuckDBPyConnection, series_ids: list[str]) -> pl.DataFrame:
-    """`series_summary` rows of these series (in the order given; unknown ids left out), with
-    what a reader shows of them, in one query over the kept state:
-
-    ``last_release_revisions`` (rows the series' newest release revised or deleted) and the
-    absolute values of ``last_value``, ``previous_value`` and ``change`` as ``display_number``
-    prints them (``*_text``; the sign is the caller's to show).
-    """
-    return con.sql(
-        """
-        SELECT
-            s.*,
-            CAST(coalesce(c.last_release_revisions, 0) AS BIGINT) AS last_release_revisions,
-            display_number(abs(s.last_value)) AS last_value_text,
-            display_number(abs(s.previous_value)) AS previous_value_text,
-            display_number(abs(s.change)) AS change_text
-        FROM series_summary AS s
-        LEFT JOIN current_series AS c USING (series_id)
-        WHERE list_contains($ids, s.series_id)
-        ORDER BY list_position($ids, s.series_id)
-        """,
-        params={"ids": list(series_ids)},
-    ).pl()
+# The Overview ------------------------------------------------------------------------------
 
 
 def recent_values(

@@ -1,9 +1,10 @@
 """What the Overview shows: the user's cards, what is due or late, the newest releases.
 
-However many series the store holds, the cards cost three queries over the kept state and the
-cards' own rows (`tracker.queries.overview`, `recent_values`, `forecast_paths`): never a scan of
-the history. Every number on a card comes from the view ``overview_cards``, which a plain DuckDB
-client can query; numbers come as text from the SQL macro ``display_number``.
+However many series the store holds, the cards cost four queries over the kept state and the
+cards' own rows (`tracker.queries.overview`, which asks which series first so that only their
+history is read, then `recent_values` and `forecast_paths`): never a scan of the history. Every
+number on a card comes from the view ``overview_cards``, which a plain DuckDB client can query;
+numbers come as text from the SQL macro ``display_number``.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ def overview_cards(path: Path, *, today: date | None = None, spark_points: int =
     """The Overview's cards as seen on ``today`` (default: the current date): the watchlist's
     series, or with an empty watchlist the series with the newest releases.
 
-    Three queries whatever the store holds: the cards (`tracker.queries.overview`, the view
-    ``overview_cards``), the actual series' newest values and the forecast series' outlooks.
+    Four queries whatever the store holds: the cards (`tracker.queries.overview`: which series,
+    then the view ``overview_cards``), the actual series' newest values and the forecast series'
+    outlooks.
     """
     with reader(path) as con:
         rows = queries.overview(con, today=today).to_dicts()
