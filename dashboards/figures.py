@@ -333,8 +333,10 @@ def line_chart(
     by_series: dict[str, list[tuple]] = {}
     for key in points:
         by_series.setdefault(key[0], []).append(key)
+    # Each series' colour, in the order drawn: its line and its expectation markers share it.
+    colour_of = {sid: PALETTE[i % len(PALETTE)] for i, sid in enumerate(by_series)}
 
-    for index, (series_id, trace_keys) in enumerate(by_series.items()):
+    for series_id, trace_keys in by_series.items():
         info = {"series_id": series_id, **meta[series_id]}
         unit = units_of[series_id]
         if vintaged:
@@ -365,7 +367,7 @@ def line_chart(
                     points[trace_keys[0]],
                     info,
                     name=str(meta[series_id].get("name") or series_id),
-                    color=PALETTE[index % len(PALETTE)],
+                    color=colour_of[series_id],
                     unit=unit,
                     yaxis=axis_of[unit],
                     until=until,
@@ -389,7 +391,6 @@ def line_chart(
         if "yaxis2" in layout:
             layout["yaxis2"]["type"] = "log"
     if expectations is not None and expectations.height:
-        colour_of = {sid: PALETTE[i % len(PALETTE)] for i, sid in enumerate(by_series)}
         for series_id, colour in colour_of.items():
             if series_id in units_of:
                 trace = expectation_trace(

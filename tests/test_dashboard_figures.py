@@ -648,6 +648,7 @@ def test_explorer_draws_the_consensus_before_each_release(seeded: Path):
     label, _, actual, surprise = result["customdata"][may]
     assert (label, actual, surprise) == ("May 2025", -3.4, pytest.approx(-2.5))
     assert result["marker"]["symbol"] == "diamond-open"
+    assert result["marker"]["color"] == trace_named(figure, "CHN.IMPORTS.YOY")["line"]["color"]
     assert len(result["x"]) == 15
 
 
