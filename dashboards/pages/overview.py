@@ -14,6 +14,9 @@ from dashboards.pages import overview_data as data
 from dashboards.store import store_path
 from tracker.errors import TrackerError
 
+#: The "Upcoming and overdue" panel looks this many days ahead.
+DUE_DAYS = 14
+
 dash.register_page(__name__, path="/", title="Overview · tracker", name="Overview", order=0)
 
 
@@ -21,7 +24,7 @@ def layout(**_query) -> html.Div:
     path = store_path()
     try:
         cards = data.overview_cards(path)
-        due, overdue_total, upcoming_total = data.calendar(path, days=14, limit=8)
+        due, overdue_total, upcoming_total = data.calendar(path, days=DUE_DAYS, limit=8)
         feed = data.release_feed(path, limit=8)
         events = data.events(path)
         newest = data.newest_release(path)
@@ -50,7 +53,9 @@ def layout(**_query) -> html.Div:
             ),
             dbc.Row(
                 [
-                    dbc.Col(calendar_panel(due, overdue_total, upcoming_total), lg=4),
+                    dbc.Col(
+                        calendar_panel(due, overdue_total, upcoming_total, days=DUE_DAYS), lg=4
+                    ),
                     dbc.Col(release_feed(feed), lg=4),
                     dbc.Col(event_timeline(events), lg=4),
                 ],
@@ -153,8 +158,8 @@ def _expected(card: data.Card) -> list:
     return parts
 
 
-def calendar_panel(due, overdue_total: int, upcoming_total: int) -> dbc.Card:
-    """What is overdue (newest first) and what is due in the next two weeks."""
+def calendar_panel(due, overdue_total: int, upcoming_total: int, *, days: int) -> dbc.Card:
+    """What is overdue (most recently late first) and what is due in the next ``days`` days."""
     items = []
     for r in due.iter_rows(named=True):
         if r["overdue"]:
@@ -162,8 +167,8 @@ def calendar_panel(due, overdue_total: int, upcoming_total: int) -> dbc.Card:
                 f"overdue since {day_label(r['overdue_since'])}", className="text-danger"
             )
         else:
-            days = r["days_until"]
-            soon = "today" if days == 0 else ("tomorrow" if days == 1 else f"in {days} days")
+            until = r["days_until"]
+            soon = "today" if until == 0 else ("tomorrow" if until == 1 else f"in {until} days")
             when = html.Span(f"due {day_label(r['expected_on'])} ({soon})")
         detail = (
             f"{r['basis_detail'] or r['basis']}; last release {day_label(r['last_published_at'])}"
@@ -185,14 +190,18 @@ def calendar_panel(due, overdue_total: int, upcoming_total: int) -> dbc.Card:
     if not items:
         items.append(
             dbc.ListGroupItem(
-                "Nothing is due in the next two weeks and nothing is late.",
+                f"Nothing is due in the next {days} days and nothing is late.",
                 className="small text-body-secondary",
             )
         )
-    summary = f"{overdue_total} overdue · {upcoming_total} due in 14 days"
+    summary = f"{overdue_total} overdue · {upcoming_total} due in {days} days"
     footer = (
         dbc.CardFooter(
-            [f"{total - shown} more: ", html.Code("tracker calendar --days 14"), " lists them all"],
+            [
+                f"{total - shown} more: ",
+                html.Code(f"tracker calendar --days {days}"),
+                " lists them all",
+            ],
             className="small text-body-secondary",
         )
         if total > shown
