@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+import duckdb
 import pytest
 
 from tests.conftest import define, release
-from tracker import db, paths
+from tracker import db, lake, paths
 from tracker.errors import StoreError
 
 
@@ -220,3 +221,17 @@ def test_the_memory_limit_is_bound_not_formatted_into_sql(store, monkeypatch):
         "error: TRACKER_MEMORY_LIMIT '1GB'; SET threads = 1; --' is not a memory size "
         "(use e.g. 750MB or 4GB)"
     )
+
+
+def test_a_file_stores_own_write_conflict_is_not_a_lake_conflict(tmp_path):
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    con.execute("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)")
+    first, second = con.cursor(), con.cursor()
+    first.execute("BEGIN TRANSACTION")
+    first.execute("UPDATE t SET a = 2")
+
+    with pytest.raises(StoreError) as caught, db.transaction(second):
+        second.execute("UPDATE t SET a = 3")
+
+    assert not isinstance(caught.value, lake.Conflict)
+    assert "nothing was changed" in caught.value.message

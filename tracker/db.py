@@ -177,7 +177,7 @@ def transaction(
     except BaseException as exc:
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
-        if lake.is_conflict(exc):
+        if lake.is_conflict(exc) and _in_lake(con):
             raise lake.Conflict(
                 "error: another writer of the lake changed the same rows first; nothing was "
                 "changed (run the command again)"
@@ -188,6 +188,15 @@ def transaction(
                 "changed (free disk space, or put the store somewhere writable with --db)"
             ) from exc
         raise
+
+
+def _in_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a failed transaction ran in a lake session: a file store's write-write conflict
+    between its own connections is not another writer of a lake, and is not retried as one."""
+    try:
+        return lake.attached(con)
+    except duckdb.Error:
+        return False
 
 
 def error_text(exc: BaseException) -> str:
