@@ -300,12 +300,17 @@ def install(app: dash.Dash, users_path: Path, *, secure_cookies: bool = False) -
         kept = flask.session.get(CSRF_FIELD)
         return isinstance(kept, str) and hmac.compare_digest(sent.encode(), kept.encode())
 
+    # Dash's own routes, under its prefix (DASH_ROUTES_PATHNAME_PREFIX / DASH_URL_BASE_PATHNAME
+    # move them, e.g. to /tracker/_dash-update-component behind a proxy).
+    dash_routes = app.config.routes_pathname_prefix + "_"
+    update_path = app.config.routes_pathname_prefix + UPDATE_PATH.lstrip("/")
+
     def guard() -> Response | None:
         request = flask.request
         if request.path == LOGIN_PATH or request.environ.get(IN_PROCESS) is True:
             return None
         if not current_user.is_authenticated:
-            if request.path.startswith("/_"):
+            if request.path.startswith(("/_", dash_routes)):
                 return refuse(401, "log in first: open /login")
             return flask.redirect(f"{LOGIN_PATH}?next={quote(request.full_path.rstrip('?'))}")
         kept = csrf_token()
@@ -313,7 +318,7 @@ def install(app: dash.Dash, users_path: Path, *, secure_cookies: bool = False) -
             sent = request.headers.get(CSRF_HEADER, "")
             if not hmac.compare_digest(sent.encode(), kept.encode()):
                 return refuse(403, "the request has no valid CSRF token: reload the page")
-        if request.path == UPDATE_PATH and request.method == "POST":
+        if request.path == update_path and request.method == "POST":
             needed = needed_role(request.get_json(silent=True))
             if not users.allows(current_user.role, needed):
                 return refuse(

@@ -161,7 +161,7 @@ class Client:
             **{"Content-Type": "application/x-www-form-urlencoded"},
         )
 
-    def callback(self, body: dict, *, csrf: str | None = "cookie") -> Reply:
+    def callback(self, body: dict, *, csrf: str | None = "cookie", prefix: str = "/") -> Reply:
         headers = {"Content-Type": "application/json"}
         if csrf == "cookie":
             token = self.cookie(auth.CSRF_COOKIE)
@@ -169,7 +169,8 @@ class Client:
                 headers[auth.CSRF_HEADER] = token
         elif csrf is not None:
             headers[auth.CSRF_HEADER] = csrf
-        return self.request("POST", auth.UPDATE_PATH, json.dumps(body).encode(), **headers)
+        path = prefix + auth.UPDATE_PATH.lstrip("/")
+        return self.request("POST", path, json.dumps(body).encode(), **headers)
 
 
 def logged_in(server: str, name: str) -> Client:
@@ -407,6 +408,24 @@ def test_a_new_password_a_removal_or_a_role_applies_at_the_next_request(
     assert again.callback(sql).status == 200
     users.remove(users.users_file(store), "rotating")
     assert again.callback(sql).status == 401
+
+
+def test_roles_hold_under_a_dash_path_prefix(store, dependencies, tmp_path):
+    """Behind a proxy Dash may serve its routes under a prefix (DASH_URL_BASE_PATHNAME): the
+    role check follows them there."""
+    env = {**environment(store), "DASH_URL_BASE_PATHNAME": "/tracker/"}
+    process, base = start_serve(
+        store, tmp_path / "prefixed.log", "--login", env=env, ready="/login", timeout=60
+    )
+    try:
+        sql = actions(dependencies)["sql"]
+        viewer, analyst = logged_in(base, "viewer"), logged_in(base, "analyst")
+
+        assert viewer.callback(sql, prefix="/tracker/").status == 403
+        assert analyst.callback(sql, prefix="/tracker/").status == 200
+        assert Client(base).get("/tracker/_dash-layout").status == 401
+    finally:
+        stop_serve(process)
 
 
 # Roles, CSRF and forged callbacks ------------------------------------------------------------
