@@ -237,3 +237,18 @@ def test_two_writers_racing_on_the_first_release_of_a_series_store_it_once(
         # The loser was retried after the winner's commit: the same content is a duplicate.
         assert db.scalar(con, "SELECT count(*) FROM releases") == 1
         assert all(frame.height == 0 for frame in db.run_checks(con).values())
+
+
+def test_a_series_defined_without_tags_has_no_tags_not_null(lake_store: str) -> None:
+    """The lake cannot hold the file's DEFAULT [] (nor enforce NOT NULL): the catalogue states it."""
+    import polars as pl
+
+    from tracker.append import upsert_series
+
+    row = {"series_id": "X.T", "name": "x", "unit": "u", "unit_kind": "level",
+           "frequency": "M", "source": "s", "kind": "actual"}  # fmt: skip
+    with db.writer(lake_store) as con:
+        upsert_series(con, pl.DataFrame([row]))
+        tags = con.execute("SELECT tags FROM series WHERE series_id = 'X.T'").fetchall()
+
+    assert tags == [([],)]

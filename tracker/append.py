@@ -297,6 +297,9 @@ def upsert_series(
                     "(define a new series id for the new frequency)"
                 )
     if new_rows.height:
+        if "tags" not in new_rows.columns:
+            # Stated, not left to the column's DEFAULT []: a lake cannot hold list defaults.
+            new_rows = new_rows.with_columns(tags=pl.lit([], dtype=pl.List(pl.String)))
         columns = ", ".join(new_rows.columns)
         with db.registered(con, new_rows=new_rows):
             con.execute(f"INSERT INTO series ({columns}) SELECT {columns} FROM new_rows")
