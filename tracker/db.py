@@ -221,7 +221,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the pending migrations, each in its own transaction; return the names applied."""
     done = set(applied_migrations(con))
     applied = []
-    for path in _sql_files(paths.MIGRATIONS_DIR):
+    for path in migration_files():
         if path.stem in done:
             continue
         with transaction(con):
@@ -229,6 +229,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name) VALUES (?)", [path.stem])
         applied.append(path.stem)
     return applied
+
+
+def migration_files() -> list[Path]:
+    """The migration files, in the order they apply."""
+    return _sql_files(paths.MIGRATIONS_DIR)
 
 
 def view_files() -> list[Path]:

@@ -280,8 +280,12 @@ def _column_sql(name: str, type_: str, not_null: bool, default: str | None) -> s
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Create the tables and columns the lake lacks (in the caller's transaction); returns
-    the migrations recorded as applied (all of them for a new lake)."""
-    from tracker import db, paths
+    the migrations recorded as applied (all of them for a new lake, none when it is current).
+
+    The lake takes the schema the migrations make in a file store, not their statements: a
+    migration's data changes (a backfill) are not replayed here.
+    """
+    from tracker import db
 
     have = {
         (r[0], r[1])
@@ -291,14 +295,20 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
         ).fetchall()
     }
     tables = {t for t, _ in have}
-    created: list[str] = []
+    done = (
+        {r[0] for r in con.execute(f"SELECT name FROM {db.MIGRATIONS_TABLE}").fetchall()}
+        if db.MIGRATIONS_TABLE in tables
+        else set()
+    )
+    pending = [p.stem for p in db.migration_files() if p.stem not in done]
+    if not pending and db.VIEWS_STATE_TABLE in tables:
+        return []  # current: no in-memory reference schema to build
     columns = _reference_columns()
     for table in dict.fromkeys(c[0] for c in columns):
         mine = [c for c in columns if c[0] == table]
         if table not in tables:
             body = ", ".join(_column_sql(c[1], c[2], c[3], c[4]) for c in mine)
             con.execute(f"CREATE TABLE {ALIAS}.main.{table} ({body})")
-            created.append(table)
             continue
         for _, column, type_, _not_null, default in mine:
             if (table, column) not in have:
@@ -309,19 +319,13 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
                 )
     if db.VIEWS_STATE_TABLE not in tables:
         con.execute(f"CREATE TABLE {ALIAS}.main.{db.VIEWS_STATE_TABLE} (digest VARCHAR NOT NULL)")
-        created.append(db.VIEWS_STATE_TABLE)
-    applied: list[str] = []
-    if created:
-        done = {r[0] for r in con.execute(f"SELECT name FROM {db.MIGRATIONS_TABLE}").fetchall()}
-        for path in sorted(paths.MIGRATIONS_DIR.glob("*.sql")):
-            if path.stem not in done:
-                con.execute(
-                    f"INSERT INTO {db.MIGRATIONS_TABLE} (name, applied_at) "
-                    "VALUES (?, current_localtimestamp())",
-                    [path.stem],
-                )
-                applied.append(path.stem)
-    return applied
+    for name in pending:
+        con.execute(
+            f"INSERT INTO {db.MIGRATIONS_TABLE} (name, applied_at) "
+            "VALUES (?, current_localtimestamp())",
+            [name],
+        )
+    return pending
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
