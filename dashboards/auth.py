@@ -63,7 +63,6 @@ NEEDS: dict[str, Role] = {
     ids.RELEASES_RESULT: "editor",
     # The Explorer's watchlist stars: they change the team's Overview, kept in the store.
     ids.EXPLORE_WATCH_TYPE: "editor",
-    ids.EXPLORE_WATCH_NOTE: "editor",
 }
 
 LOGIN_PATH = "/login"
@@ -284,11 +283,12 @@ def install(app: dash.Dash, users_path: Path, *, secure_cookies: bool = False) -
 
     @manager.user_loader
     def load_user(session_id: str) -> Session | None:
-        name, _, mark = session_id.partition(":")
+        name, _, _ = session_id.partition(":")
         user = users.load(users_path).get(name)
-        if user is None or not hmac.compare_digest(fingerprint(user), mark):
+        if user is None:
             return None
-        return Session(user)
+        session = Session(user)
+        return session if hmac.compare_digest(session.id, session_id) else None
 
     def refuse(status: int, message: str) -> flask.Response:
         response = flask.jsonify({"error": message})

@@ -10,7 +10,6 @@ import gzip
 import hashlib
 import json
 import re
-import sys
 from pathlib import Path
 
 import brotli
@@ -113,9 +112,8 @@ def test_every_callback_id_is_in_a_page_or_the_shell(app: dash.Dash):
     Input, Output and State names a component of the shell or of a page's layout."""
     with app.server.test_request_context("/"):
         layouts = [page["layout"]() for page in dash.page_registry.values()]
-    explore = sys.modules[
-        next(p["module"] for p in dash.page_registry.values() if p["path"] == "/explore")
-    ]
+    from dashboards.pages import explore  # the module Dash imported: a page registers once
+
     # Components that callbacks draw later: the Explorer's series table and its watchlist stars.
     drawn_later = [explore.watch_star("ANY.SERIES", watched=False)]
     components = html.Div([*layouts, shell(), dash.page_container, *drawn_later])

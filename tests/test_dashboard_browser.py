@@ -124,6 +124,8 @@ def chromium(request: pytest.FixtureRequest):
         )
         request.session.shouldstop = reason
         pytest.fail(reason, pytrace=False)
+    # Two test workers and their servers share the machine's cores: give a drawing 15 s, not 5.
+    sync_api.expect.set_options(timeout=15_000)
     with sync_api.sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield instance

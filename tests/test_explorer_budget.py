@@ -7,11 +7,9 @@ the page's own callback and serialised with Plotly's JSON encoder, as Dash serve
 from __future__ import annotations
 
 import random
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-import dash
 import duckdb
 import plotly.io.json as plotly_json
 import polars as pl
@@ -83,11 +81,7 @@ def callback_figure(path: Path, series: list[str], transform: str = "lin", as_of
     from dashboards.app import create_app
 
     app = create_app(path)
-    # The page's module as Dash imported it (``pages.explore``): importing it again under
-    # another name would register the page a second time, without a layout.
-    explore = sys.modules[
-        next(p["module"] for p in dash.page_registry.values() if p["path"] == "/explore")
-    ]
+    from dashboards.pages import explore  # the module Dash imported: a page registers once
 
     with app.server.app_context():
         outputs = explore.draw(

@@ -754,6 +754,7 @@ def test_in_chromium_a_viewer_sees_the_pages_but_not_the_console(tab, server):
     tab.context.clear_cookies()
     tab.locator(f"#{ids.nav_link('Revisions')}").click()
     tab.wait_for_url(server + "/login?next=%2Frevisions")
+    tab.locator("#login-name").wait_for()
     tab.console_errors.clear()  # the browser logs the callback's 401
 
 

@@ -147,7 +147,7 @@ def layout(**query) -> html.Div:
                     outline=True,
                     className="w-100",
                     # The server refuses the download below analyst (dashboards.auth.NEEDS).
-                    disabled=not auth.may("analyst"),
+                    disabled=not auth.may(auth.NEEDS[ids.EXPLORE_DOWNLOAD]),
                 ),
                 help_text(
                     "Every drawn row with its release, publication date, source and URL.",
@@ -451,7 +451,7 @@ def _star_look(watched: bool) -> tuple[str, str, str, str]:
 def watch_star(series_id: str, watched: bool) -> html.Button | html.Span:
     """A star that puts the series on the Overview (the watchlist) or takes it off."""
     text, class_name, title, pressed = _star_look(watched)
-    if not auth.may("editor"):
+    if not auth.may(auth.NEEDS[ids.EXPLORE_WATCH_TYPE]):
         # The server refuses the star below editor (dashboards.auth.NEEDS); a button would fire
         # its callback as soon as the table is drawn, so a viewer gets the mark without it.
         return html.Span(

@@ -131,14 +131,16 @@ def layout(**_query) -> html.Div:
             ),
         ]
     )
-    if auth.may("editor"):
+    if auth.may(auth.NEEDS[ids.RELEASES_RESULT]):
         body = dbc.Row(
             [dbc.Col(upload_form(formats), lg=5), dbc.Col(upload_outcome(), lg=7)],
             className="g-4",
         )
     else:
         # The server refuses the upload's callbacks too (dashboards.auth.NEEDS).
-        body = needs_role("Appending a release", "editor", id=ids.RELEASES_FORBIDDEN)
+        body = needs_role(
+            "Appending a release", auth.NEEDS[ids.RELEASES_RESULT], id=ids.RELEASES_FORBIDDEN
+        )
     upload = dbc.Card(
         [
             dbc.CardHeader(html.Span("Append a release", className="fw-semibold")),

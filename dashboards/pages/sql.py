@@ -26,10 +26,13 @@ dash.register_page(__name__, path="/sql", title="SQL · tracker", name="SQL", or
 
 
 def layout(q: str | None = None, **_query) -> html.Div:
-    if not auth.may("analyst"):
+    if not auth.may(auth.NEEDS[ids.SQL_RESULTS]):
         # The server refuses the console's callbacks too (dashboards.auth.NEEDS).
         return html.Div(
-            [page_header("SQL"), needs_role("The SQL console", "analyst", id=ids.SQL_FORBIDDEN)]
+            [
+                page_header("SQL"),
+                needs_role("The SQL console", auth.NEEDS[ids.SQL_RESULTS], id=ids.SQL_FORBIDDEN),
+            ]
         )
     path = store_path()
     try:
