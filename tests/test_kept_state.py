@@ -347,3 +347,50 @@ def test_an_older_store_gets_its_kept_state_and_consistent_counts(tmp_path):
 
     assert latest == [(date(2024, 11, 1), 1.5, "provisional"), (date(2024, 12, 1), 2.5, "actual")]
     assert counts == [(2, 0, 0), (0, 0, 1)]
+
+
+# Streaks longer than trends' recent stretch ------------------------------------------------
+
+
+def _months(first: date, count: int) -> list[str]:
+    return [f"{first.year + (first.month - 1 + i) // 12}-{(first.month - 1 + i) % 12 + 1:02d}"
+            for i in range(count)]  # fmt: skip
+
+
+def test_a_streak_longer_than_the_recent_stretch_is_counted_from_the_whole_history(con):
+    """trends reads each series' last 48 months (recent_start) and the whole history only where
+    the streak may reach further: every streak here must still be whole."""
+    months = _months(date(2017, 1, 1), 100)  # 2017-01 .. 2025-04; the newest unit is n
+    days = [(date(2023, 1, 1) + timedelta(days=i)).isoformat() for i in range(800)]
+    rising = [100.0 + i for i in range(100)]
+    # A dip at row d breaks the rise there: the streak is the 99 - d months after it. The
+    # recent stretch starts at row 52 (n - 47): a dip at 53 has its comparison (row 52) inside
+    # it, a dip at 52 has it outside (row 51), so the whole history decides.
+    dip_inside = [v - 50 if i == 53 else v for i, v in enumerate(rising)]
+    dip_outside = [v - 50 if i == 52 else v for i, v in enumerate(rising)]
+    histories = {
+        "M.UP": ("M", "level", months, rising),
+        "M.GROWTH": ("M", "growth_yoy", months, [0.5] * 100),
+        "M.DIP53": ("M", "level", months, dip_inside),
+        "M.DIP52": ("M", "level", months, dip_outside),
+        "D.UP": ("D", "level", days, [float(i) for i in range(800)]),
+    }
+    for series_id, (frequency, unit_kind, _, _) in histories.items():
+        define(con, series_id, frequency=frequency, unit_kind=unit_kind)
+    release(con, "2025-06-01", [(s, p, v) for s, (_, _, periods, values) in histories.items()
+                                for p, v in zip(periods, values, strict=True)])  # fmt: skip
+
+    streaks = dict(con.sql("SELECT series_id, streak_length FROM trends").fetchall())
+    assert streaks == {"M.UP": 99, "M.GROWTH": 100, "M.DIP53": 46, "M.DIP52": 47, "D.UP": 799}
+    # Only the dip inside the stretch was decided from it; the rest read the whole history.
+    exact = dict(con.sql("SELECT series_id, exact FROM trend_rows(NULL, NULL, true)").fetchall())
+    assert exact == {"M.UP": False, "M.GROWTH": False, "M.DIP53": True, "M.DIP52": False,
+                     "D.UP": False}  # fmt: skip
+    # Every column of trends_asof, now and as of a past day, equals the whole-history rows.
+    for ts in ("NULL", "TIMESTAMP '2025-06-01'", "TIMESTAMP '2025-05-31'"):
+        shortcut = con.sql(f"SELECT * FROM trends_asof({ts}) ORDER BY series_id").fetchall()
+        whole = con.sql(
+            f"SELECT * EXCLUDE (exact) FROM trend_rows({ts}, NULL, false) ORDER BY series_id"
+        ).fetchall()
+        assert shortcut == whole
+    assert_kept_state_is_the_history(con)

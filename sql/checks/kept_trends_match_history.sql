@@ -1,9 +1,9 @@
 -- kept_trends_match_history: series whose kept `trends` row (current_trends) differs from trends_asof recomputed from observations; empty = pass.
--- trends_asof at the end of time reads the history (versions_asof), not the kept state; numbers
--- compare with same_number's tolerance.
+-- trend_rows over the whole history at the end of time reads every version (versions_asof): neither
+-- the kept state nor trends_asof's recent stretch. Numbers compare with same_number's tolerance.
 WITH
 kept AS (SELECT * FROM current_trends),
-fresh AS (SELECT * FROM trends_asof(CAST('infinity' AS TIMESTAMP))),
+fresh AS (SELECT * EXCLUDE (exact) FROM trend_rows(CAST('infinity' AS TIMESTAMP), NULL, false)),
 paired AS (
     SELECT
         coalesce(k.series_id, f.series_id) AS series_id,

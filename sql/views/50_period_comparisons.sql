@@ -1,4 +1,4 @@
--- period_comparisons(series_id, as_of := NULL, frequency := NULL, method := 'avg', series_ids := NULL): table macro, each observation with the value of the period before and of a year before; one row per series and period.
+-- period_comparisons(series_id, as_of := NULL, frequency := NULL, method := 'avg', series_ids := NULL, recent_only := false): table macro, each observation with the value of the period before and of a year before; one row per series and period.
 -- The shared step of transformed and trends. The previous and year-ago values are looked up by
 -- PERIOD, never by row offset, so a gap gives NULL instead of a comparison with the wrong period:
 --   previous  the periods that end the day before this one starts, as many as this one spans
@@ -15,14 +15,18 @@
 -- year_ago the value in force one year before the observation's date (NULL if none yet).
 -- frequency/method aggregate first (see aggregated), so comparisons are between target periods.
 -- series_ids: a list of ids used instead of series_id (see aggregated), read in one pass.
+-- recent_only: true reads only each regular series' recent stretch (recent_start: the last two years
+-- and 24 periods more); the oldest rows read then lack a comparison whose base lies before it.
+-- trends reads the recent stretch first and the whole history only where a streak reaches back.
 -- Columns: series_id, frequency (of the rows), unit, unit_kind, period, period_end, span (periods of
 -- that frequency the observation covers: 1, or 2 for a Jan–Feb span), value, previous_value,
 -- year_ago_value.
 CREATE OR REPLACE MACRO period_comparisons(
-    series_id, as_of := NULL, frequency := NULL, method := 'avg', series_ids := NULL
+    series_id, as_of := NULL, frequency := NULL, method := 'avg', series_ids := NULL,
+    recent_only := false
 ) AS TABLE
 WITH
-known AS (
+every_row AS (
     SELECT
         a.series_id, a.frequency, a.unit, s.unit_kind, a.period, a.period_end, a.value,
         period_index(a.frequency, a.period) AS first_unit,
@@ -30,43 +34,54 @@ known AS (
     FROM aggregated(series_id, frequency, method, as_of := as_of, series_ids := series_ids) AS a
     JOIN series AS s ON s.series_id = a.series_id
 ),
-windows AS (
-    SELECT
-        k.series_id, k.first_unit, 'previous' AS basis,
-        k.first_unit - (k.last_unit - k.first_unit + 1) AS window_first,
-        k.first_unit - 1 AS window_last
-    FROM known AS k
-    WHERE k.frequency <> 'irregular'
+newest_units AS (
+    SELECT r.series_id, max(r.last_unit) AS newest_unit
+    FROM every_row AS r
+    WHERE recent_only
+    GROUP BY r.series_id
+),
+known AS (
+    SELECT r.* FROM every_row AS r WHERE NOT recent_only
     UNION ALL
+    SELECT r.*
+    FROM every_row AS r
+    JOIN newest_units AS n ON n.series_id = r.series_id
+    WHERE recent_only
+      AND (r.frequency = 'irregular' OR r.first_unit >= recent_start(r.frequency, n.newest_unit))
+),
+-- Each regular observation's two windows, in period units.
+windowed AS (
     SELECT
-        k.series_id, k.first_unit, 'year_ago' AS basis,
+        k.*,
+        k.first_unit - (k.last_unit - k.first_unit + 1) AS previous_first,
+        k.first_unit - 1 AS previous_last,
         CASE
             WHEN k.frequency = 'D' THEN period_index('D', CAST(k.period - INTERVAL 1 YEAR AS DATE))
             ELSE k.first_unit - periods_per_year(k.frequency)
-        END AS window_first,
+        END AS year_ago_first,
         CASE
             WHEN k.frequency = 'D' THEN period_index('D', CAST(k.period_end - INTERVAL 1 YEAR AS DATE))
             ELSE k.last_unit - periods_per_year(k.frequency)
-        END AS window_last
+        END AS year_ago_last
     FROM known AS k
     WHERE k.frequency <> 'irregular'
 ),
--- Most windows are one period (a month before a month): one lookup each, below. Only the others
--- (spans) are unrolled into their periods and combined.
-single_bases AS (
-    SELECT
-        w.series_id, w.first_unit, w.basis,
-        CASE WHEN k.value IS NOT NULL AND k.last_unit <= w.window_last THEN k.value END AS base_value
-    FROM windows AS w
-    JOIN known AS k ON k.series_id = w.series_id AND k.first_unit = w.window_first
-    WHERE w.window_first = w.window_last
-),
+-- Windows of several periods (a Jan–Feb span's previous window: Nov + Dec), one row per unit;
+-- a window of one period is looked up directly in `regular`.
 window_units AS (
     SELECT
-        w.series_id, w.first_unit, w.basis, w.window_first, w.window_last,
-        unnest(generate_series(w.window_first, w.window_last)) AS unit_number
-    FROM windows AS w
-    WHERE w.window_first <> w.window_last
+        w.series_id, w.first_unit, 'previous' AS basis,
+        w.previous_first AS window_first, w.previous_last AS window_last,
+        unnest(generate_series(w.previous_first, w.previous_last)) AS unit_number
+    FROM windowed AS w
+    WHERE w.previous_first <> w.previous_last
+    UNION ALL
+    SELECT
+        w.series_id, w.first_unit, 'year_ago' AS basis,
+        w.year_ago_first AS window_first, w.year_ago_last AS window_last,
+        unnest(generate_series(w.year_ago_first, w.year_ago_last)) AS unit_number
+    FROM windowed AS w
+    WHERE w.year_ago_first <> w.year_ago_last
 ),
 matched AS (
     SELECT
@@ -92,24 +107,27 @@ span_bases AS (
     FROM matched AS m
     GROUP BY m.series_id, m.first_unit, m.basis
 ),
-bases AS (
-    SELECT * FROM single_bases
-    UNION ALL
-    SELECT * FROM span_bases
-),
 regular AS (
     SELECT
-        k.series_id, k.frequency, k.unit, k.unit_kind, k.period, k.period_end,
-        k.last_unit - k.first_unit + 1 AS span,
-        k.value,
-        p.base_value AS previous_value,
-        y.base_value AS year_ago_value
-    FROM known AS k
-    LEFT JOIN bases AS p
-        ON p.series_id = k.series_id AND p.first_unit = k.first_unit AND p.basis = 'previous'
-    LEFT JOIN bases AS y
-        ON y.series_id = k.series_id AND y.first_unit = k.first_unit AND y.basis = 'year_ago'
-    WHERE k.frequency <> 'irregular'
+        w.series_id, w.frequency, w.unit, w.unit_kind, w.period, w.period_end,
+        w.last_unit - w.first_unit + 1 AS span,
+        w.value,
+        -- A window of one period: the observation starting there, if it ends inside it.
+        CASE
+            WHEN w.previous_first <> w.previous_last THEN sp.base_value
+            WHEN p.last_unit <= w.previous_last THEN p.value
+        END AS previous_value,
+        CASE
+            WHEN w.year_ago_first <> w.year_ago_last THEN sy.base_value
+            WHEN y.last_unit <= w.year_ago_last THEN y.value
+        END AS year_ago_value
+    FROM windowed AS w
+    LEFT JOIN known AS p ON p.series_id = w.series_id AND p.first_unit = w.previous_first
+    LEFT JOIN known AS y ON y.series_id = w.series_id AND y.first_unit = w.year_ago_first
+    LEFT JOIN span_bases AS sp
+        ON sp.series_id = w.series_id AND sp.first_unit = w.first_unit AND sp.basis = 'previous'
+    LEFT JOIN span_bases AS sy
+        ON sy.series_id = w.series_id AND sy.first_unit = w.first_unit AND sy.basis = 'year_ago'
 ),
 irregular_rows AS (
     SELECT
