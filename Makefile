@@ -41,7 +41,7 @@ $(LAKE_STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tracker needs Python 3.11 or newer (set PYTHON=python3.11)")'
 	test -x $(LAKE_BIN)/python || $(PYTHON) -m venv $(LAKE_VENV)
 	$(LAKE_BIN)/python -m pip install --quiet --upgrade pip
-	$(LAKE_BIN)/python -m pip install --quiet -e '.[test,lake]'
+	$(LAKE_BIN)/python -m pip install --quiet -e '.[test,lake,serve]'
 	touch $(LAKE_STAMP)
 
 # The tests start a PostgreSQL of their own on 127.0.0.1 (as the postgres user when run as root)

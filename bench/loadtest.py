@@ -1,13 +1,16 @@
 """Load test: concurrent dashboard clients while releases are appended from another process.
 
     python -m bench.loadtest [--clients 10] [--releases 50] [--workers 0 2] [--out FILE]
+    python -m bench.loadtest --lake 'postgres:dbname=lake host=127.0.0.1' --writers 2 --workers 2
 
-Builds a seeded store in a temporary folder, starts the dashboard on a free loopback port
-(``tracker serve``, or gunicorn with N workers), and for the duration of the run:
+Builds a seeded store in a temporary folder (or, with ``--lake``, in a new DuckLake on that
+catalog database, its files in the temporary folder), starts the dashboard on a free loopback
+port (``tracker serve``, or gunicorn with N workers), and for the duration of the run:
 
 - ``--clients`` threads call the Explorer's chart callback (``/_dash-update-component``) in a loop,
   rotating through series, transforms and as-of dates;
-- one process appends ``--releases`` releases with ``tracker append``, one after the other.
+- ``--writers`` threads (1 unless a lake: a file store has one writer at a time) each append
+  ``--releases`` releases of series of their own with ``tracker append``, one after the other.
 
 Then it checks that every committed row is visible through the dashboard, and reports failed
 requests, failed appends and latency percentiles. Traffic goes to 127.0.0.1 only; the run is
@@ -39,6 +42,13 @@ from dashboards import ids
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SERIES = [f"LOAD.S{i:02d}" for i in range(1, 6)]
+
+
+def series_of(writer: int) -> list[str]:
+    """The series writer ``writer`` appends (writer 0: `SERIES`, which the clients ask for)."""
+    return SERIES if writer == 0 else [s.replace("LOAD.", f"LOAD.W{writer}.") for s in SERIES]
+
+
 BEGIN = "<!-- loadtest:begin -->"
 END = "<!-- loadtest:end -->"
 ASK = [
@@ -59,6 +69,8 @@ class Results:
     clients: int
     releases: int
     workers: int
+    writers: int = 1
+    lake: bool = False
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
@@ -84,7 +96,7 @@ def pct(values: list[float], q: float) -> float:
 # The server ----------------------------------------------------------------------------------
 
 
-def start_server(store: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_server(store: str | Path, port: int, workers: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "TRACKER_DB": str(store)}
     if workers:
         command = [
@@ -197,13 +209,15 @@ def client(base: str, dep: dict, stop: threading.Event, results: Results, index:
         results.latencies_ms.append((time.perf_counter() - started) * 1000)
 
 
-def appender(store: Path, folder: Path, releases: int, results: Results) -> None:
+def appender(
+    store: str | Path, folder: Path, releases: int, results: Results, writer: int = 0
+) -> None:
     for n in range(releases):
         year, month = 2026 + n // 12, n % 12 + 1
         period = f"{year}-{month:02d}"
         published = date(year + (month == 12), month % 12 + 1, 10).isoformat()
-        release = folder / f"load_{n:03d}.csv"
-        rows = "".join(f"{s},{period},{n + i / 10}\n" for i, s in enumerate(SERIES))
+        release = folder / f"load_{writer}_{n:03d}.csv"
+        rows = "".join(f"{s},{period},{n + i / 10}\n" for i, s in enumerate(series_of(writer)))
         release.write_text("series_id,period,value\n" + rows)
         started = time.perf_counter()
         done = subprocess.run(
@@ -218,18 +232,39 @@ def appender(store: Path, folder: Path, releases: int, results: Results) -> None
 
 
 def run(
-    *, clients: int, releases: int, workers: int, max_seconds: float, keep: bool = False
+    *,
+    clients: int,
+    releases: int,
+    workers: int,
+    max_seconds: float,
+    keep: bool = False,
+    lake: str | None = None,
+    writers: int = 1,
 ) -> Results:
-    results = Results(clients=clients, releases=releases, workers=workers)
+    """One load test; ``lake`` is the catalog of a new lake (``postgres:dbname=… host=…``),
+    ``writers`` the appending threads (each with series of its own)."""
+    if writers > 1 and lake is None:
+        raise SystemExit("several writers need a lake (--lake): a file store has one writer")
+    results = Results(
+        clients=clients, releases=releases, workers=workers, writers=writers, lake=bool(lake)
+    )
     folder = Path(tempfile.mkdtemp(prefix="tracker-loadtest-"))
-    store = folder / "store.duckdb"
+    store: str | Path = folder / "store.duckdb" if lake is None else f"ducklake:{lake}"
+    init = (
+        ["--db", str(store)]
+        if lake is None
+        else ["--lake", lake, "--data-path", str(folder / "lake")]
+    )
     try:
-        subprocess.run([str(BIN / "tracker"), "init", "--db", str(store)], check=True,
-                       capture_output=True, timeout=300)  # fmt: skip
+        done = subprocess.run([str(BIN / "tracker"), "init", *init], capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+        if done.returncode != 0:
+            raise SystemExit(f"tracker init failed: {done.stderr.strip()}")
+        every = [s for w in range(writers) for s in series_of(w)]
         catalogue = folder / "series.csv"
         catalogue.write_text(
             "series_id,name,unit,unit_kind,frequency,geo,source,kind\n"
-            + "".join(f"{s},Load series {s},index,level,M,WLD,Load test,actual\n" for s in SERIES)
+            + "".join(f"{s},Load series {s},index,level,M,WLD,Load test,actual\n" for s in every)
         )
         subprocess.run(
             [str(BIN / "tracker"), "define", "--from-csv", str(catalogue), "--db", str(store)],
@@ -248,19 +283,29 @@ def run(
             started = time.perf_counter()
             for thread in threads:
                 thread.start()
-            writer = threading.Thread(target=appender, args=(store, folder, releases, results))
-            writer.start()
-            writer.join(timeout=max_seconds)
+            appenders = [
+                threading.Thread(target=appender, args=(store, folder, releases, results, w))
+                for w in range(writers)
+            ]
+            for thread in appenders:
+                thread.start()
+            deadline = time.monotonic() + max_seconds
+            for thread in appenders:
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
             stop.set()
             for thread in threads:
                 thread.join(timeout=60)
             results.seconds = time.perf_counter() - started
             # Every committed row must be visible through the dashboard afterwards.
-            committed = releases - len(results.failed_appends)
-            answer = call(base, payload(dep, {"series": SERIES, "transform": "lin", "as_of": ""}))
-            points = figure_points(answer)
-            results.checked_rows = committed * len(SERIES)
-            results.missing_rows = sum(max(0, committed - points.get(s, 0)) for s in SERIES)
+            for w in range(writers):
+                failed = sum(f.startswith(f"load_{w}_") for f in results.failed_appends)
+                committed = releases - failed
+                asked = {"series": series_of(w), "transform": "lin", "as_of": ""}
+                points = figure_points(call(base, payload(dep, asked)))
+                results.checked_rows += committed * len(SERIES)
+                results.missing_rows += sum(
+                    max(0, committed - points.get(s, 0)) for s in series_of(w)
+                )
         finally:
             server.terminate()
             try:
@@ -282,14 +327,17 @@ def render(results: list[Results]) -> str:
         f"Measured {date.today().isoformat()} on {os.cpu_count()} cores by `make loadtest` "
         "(`python -m bench.loadtest`).",
         "",
-        "| server | clients | releases appended | run (s) | requests | failed requests | "
-        "p50 ms | p95 ms | failed appends | append p50 / p95 ms | rows checked | rows missing |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| store | server | clients | writers | releases appended | run (s) | requests | "
+        "failed requests | p50 ms | p95 ms | failed appends | append p50 / p95 ms | "
+        "rows checked | rows missing |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         server = f"gunicorn -w {r.workers}" if r.workers else "tracker serve"
+        total = r.releases * r.writers
         lines.append(
-            f"| {server} | {r.clients} | {r.releases - len(r.failed_appends)} of {r.releases} "
+            f"| {'lake' if r.lake else 'file'} | {server} | {r.clients} | {r.writers} "
+            f"| {total - len(r.failed_appends)} of {total} "
             f"| {r.seconds:.1f} | {len(r.latencies_ms)} | {len(r.failed_requests)} "
             f"| {pct(r.latencies_ms, 0.5):.0f} | {pct(r.latencies_ms, 0.95):.0f} "
             f"| {len(r.failed_appends)} | {pct(r.append_ms, 0.5):.0f} / "
@@ -318,14 +366,20 @@ def main(argv: list[str] | None = None) -> int:
         help="0 = tracker serve; N = gunicorn with N workers (several values run several times)",
     )  # fmt: skip
     parser.add_argument("--max-seconds", type=float, default=300)
+    parser.add_argument(
+        "--lake", metavar="CATALOG",
+        help="run on a new lake with this catalog, e.g. 'postgres:dbname=lake host=127.0.0.1'",
+    )  # fmt: skip
+    parser.add_argument("--writers", type=int, default=1, help="appending threads (a lake)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     all_results = []
     for workers in args.workers:
         server = f"gunicorn -w {workers}" if workers else "tracker serve"
-        print(f"load test: {args.clients} clients, {args.releases} releases, {server} …")
+        print(f"load test: {args.clients} clients, {args.writers} × {args.releases} releases, "
+              f"{server} …")  # fmt: skip
         r = run(clients=args.clients, releases=args.releases, workers=workers,
-                max_seconds=args.max_seconds)  # fmt: skip
+                max_seconds=args.max_seconds, lake=args.lake, writers=args.writers)  # fmt: skip
         all_results.append(r)
         print(
             f"  {len(r.latencies_ms)} requests, {len(r.failed_requests)} failed, "

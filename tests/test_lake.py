@@ -252,3 +252,52 @@ def test_a_series_defined_without_tags_has_no_tags_not_null(lake_store: str) -> 
         tags = con.execute("SELECT tags FROM series WHERE series_id = 'X.T'").fetchall()
 
     assert tags == [([],)]
+
+
+# The dashboard on a lake -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_two_dashboard_workers_serve_a_lake_while_two_writers_append(pg_server) -> None:
+    """gunicorn with two workers serves the Explorer's chart callback from the lake while two
+    `tracker append` processes write series of their own: no request or append fails, and every
+    committed row is drawn afterwards."""
+    import uuid
+
+    from bench import loadtest
+
+    catalog = pg_server.createdb(f"load_{uuid.uuid4().hex[:12]}")
+    results = loadtest.run(
+        clients=2, releases=3, workers=2, max_seconds=240, lake=catalog, writers=2
+    )
+    assert results.failed_appends == []
+    assert results.failed_requests == []
+    assert len(results.latencies_ms) > 0
+    assert (results.checked_rows, results.missing_rows) == (2 * 3 * len(loadtest.SERIES), 0)
+
+
+def test_the_console_on_a_lake_reads_the_store_and_nothing_else(lake_store: str) -> None:
+    from tracker import sqlconsole
+    from tracker.errors import QueryError
+
+    with db.writer(lake_store) as con:
+        load_seed(con)
+    assert sqlconsole.run(lake_store, "SELECT count(*) AS n FROM series").frame["n"][0] == 30
+    # The catalog database: a COMMIT of its own would take the statement past the read-only
+    # attach; the console refuses the function before it runs.
+    attack = (
+        "SELECT * FROM postgres_execute('__ducklake_metadata_lake', "
+        "'COMMIT; CREATE TABLE zz (a INT)')"
+    )
+    with pytest.raises(QueryError, match="postgres_execute reaches past the store"):
+        sqlconsole.run(lake_store, attack)
+    with pytest.raises(QueryError, match="query reaches past the store"):
+        sqlconsole.run(lake_store, "FROM query('SELECT 1')")
+    with pytest.raises(QueryError, match="file system operations are disabled"):
+        sqlconsole.run(lake_store, "SELECT * FROM read_csv('/etc/passwd')")
+    with db.writer(lake_store) as con:
+        tables = con.execute(
+            "SELECT * FROM postgres_query('__ducklake_metadata_lake', "
+            "'SELECT count(*) FROM pg_tables WHERE tablename = ''zz''')"
+        ).fetchall()
+    assert tables == [(0,)]

@@ -54,6 +54,35 @@ def test_selects_cannot_reach_files_or_network(seeded, sql):
     assert "file system operations are disabled by configuration" in caught.value.message
 
 
+REACHING_PAST_THE_STORE = [
+    ("SELECT * FROM postgres_execute('db', 'COMMIT; DROP TABLE x')", "postgres_execute"),
+    ("SELECT * FROM \"postgres_query\"('db', 'SELECT 1')", "postgres_query"),
+    ("EXPLAIN ANALYZE SELECT * FROM ducklake_snapshots('lake')", "ducklake_snapshots"),
+    ("WITH t AS (SELECT 1) FROM t, query('SELECT 1')", "query"),
+    (
+        "SELECT * FROM latest WHERE series_id IN (SELECT * FROM query_table('latest'))",
+        "query_table",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "name"), REACHING_PAST_THE_STORE)
+def test_functions_that_reach_past_the_store_are_refused(seeded, sql, name):
+    """A lake's session reaches its catalog database: the console refuses the functions that
+    would run SQL there (or SQL from a string the check cannot see), on every store."""
+    with pytest.raises(QueryError) as caught:
+        sqlconsole.run(seeded, sql)
+    assert caught.value.message == (
+        f"error: {name} reaches past the store and is not allowed here (query the store's "
+        "tables, views and macros)"
+    )
+
+
+def test_a_column_named_like_such_a_function_is_no_call(seeded):
+    sql = "SELECT 'x' AS query, 'postgres_execute' AS postgres_note FROM series LIMIT 1"
+    assert sqlconsole.run(seeded, sql).frame.row(0) == ("x", "postgres_execute")
+
+
 @pytest.mark.parametrize(
     ("sql", "expected"),
     [

@@ -1172,12 +1172,7 @@ def serve(
             "--role viewer`), or --no-login behind a proxy of your own that checks who comes in"
         )
     target = db.resolve(db_path)
-    if lake.is_lake(target):
-        raise StoreError(
-            "error: the dashboard does not serve a lake yet (serve a copy: tracker export "
-            "--to-file PATH, then tracker serve --db PATH)"
-        )
-    if not target.exists():
+    if not lake.is_lake(target) and not target.exists():
         raise StoreError(
             f"error: store {target} does not exist (run `tracker init` to create it, "
             "or pass --db / set TRACKER_DB)"

@@ -375,12 +375,26 @@ _READERS: dict[str, duckdb.DuckDBPyConnection] = {}
 
 @contextmanager
 def reader(spec: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor for one read of the lake, on this process' shared reading session."""
+    """A cursor for one read of the lake, on this process' shared reading session.
+
+    The session attaches the lake read-only and is then contained as a file store's readers
+    are (`tracker.db.READ_CONFIG`): no files or network beyond the lake's own, no settings
+    changes. (`tracker.sqlconsole` refuses the functions that reach the catalog database.)
+    """
     key = str(spec)
     con = _READERS.get(key)
     if con is None:
-        con = connect(key)
+        from tracker.db import READ_CONFIG
+
+        con = connect(key, read_only=True)
         create_views(con)
+        # The lake's own files stay readable: DuckLake reads them through the session.
+        folders = con.execute(f"SELECT data_path FROM ducklake_settings('{ALIAS}')").fetchall()
+        if folders and folders[0][0]:
+            con.execute("SET allowed_directories = [?]", [folders[0][0]])
+        # lock_configuration last: it refuses every SET after it.
+        for name, value in sorted(READ_CONFIG.items(), key=lambda i: i[0] == "lock_configuration"):
+            con.execute(f"SET {name} = {str(value).lower()}")
         con = _READERS.setdefault(key, con)
     cur = con.cursor()
     try:

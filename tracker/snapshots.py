@@ -122,7 +122,10 @@ def _prune(snap_dir: Path, *, keep_name: str) -> None:
 
 
 def register(store: Path) -> None:
-    """Register this process as a server of ``store`` and publish a first snapshot."""
+    """Register this process as a server of ``store`` and publish a first snapshot (nothing for
+    a lake: its own snapshots isolate readers from writers)."""
+    if lake.is_lake(store):
+        return
     directory = _serving_dir(store)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / str(os.getpid())).write_text("")
@@ -132,6 +135,8 @@ def register(store: Path) -> None:
 
 def unregister(store: Path) -> None:
     """Stop publishing snapshots for this process (others may still be registered)."""
+    if lake.is_lake(store):
+        return
     (_serving_dir(store) / str(os.getpid())).unlink(missing_ok=True)
 
 

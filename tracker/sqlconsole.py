@@ -4,10 +4,17 @@ Containment comes from DuckDB itself, not from string matching: the store is ope
 with ``enable_external_access = false`` (no files, no network, no ATTACH/INSTALL/COPY) and
 ``lock_configuration = true`` (no SET that turns it back on); only SELECT-like statements pass
 the allow-list; a timer interrupts a query that runs past its time limit.
+
+A lake's session must reach its catalog database, so one rule more: no function that reaches
+past the store (``postgres_execute`` would run any SQL in the catalog, even past a read-only
+attach with a ``COMMIT`` of its own), nor one that runs SQL from a string the check cannot see
+(``query``). The statement's parse tree (``json_serialize_sql``) names its functions.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +31,11 @@ if TYPE_CHECKING:
     import polars as pl
 
 ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+#: Functions that reach past the store: another database, or SQL in a string.
+OUTSIDE = re.compile(r"(postgres|ducklake|sqlite|mysql)_\w+|query|query_table", re.IGNORECASE)
+#: The same names anywhere in a statement's text, for a statement without a parse tree.
+_OUTSIDE_TEXT = re.compile(r"(postgres|ducklake|sqlite|mysql)_|\bquery(_table)?\b", re.IGNORECASE)
+_EXPLAIN = re.compile(r"^\s*explain(\s+analyze)?\b", re.IGNORECASE)
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -73,6 +85,38 @@ def check_statements(con: duckdb.DuckDBPyConnection, sql: str) -> None:
             f"error: {name} statements are not allowed here: the console is read-only "
             "(write a SELECT; to add data use `tracker append`)"
         )
+    outside = _outside_functions(con, statements[0].query, kind)
+    if outside:
+        raise QueryError(
+            f"error: {outside} reaches past the store and is not allowed here (query the "
+            "store's tables, views and macros)"
+        )
+
+
+def _outside_functions(
+    con: duckdb.DuckDBPyConnection, sql: str, kind: duckdb.StatementType
+) -> str | None:
+    """The first function of ``sql`` that reaches past the store (see `OUTSIDE`), or None."""
+    text = _EXPLAIN.sub("", sql) if kind == duckdb.StatementType.EXPLAIN else sql
+    # Fetched to the end: DuckDB 2 refuses new work while a result is only partly read.
+    rows = con.execute("SELECT json_serialize_sql(?)", [text]).fetchall()
+    tree = json.loads(rows[0][0]) if rows else {"error": True}
+    if tree.get("error"):
+        # No parse tree (a form json_serialize_sql does not know): judge by the text.
+        found = _OUTSIDE_TEXT.search(text)
+        return found.group(0) if found else None
+    names: list[str] = []
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            name = node.get("function_name")
+            if isinstance(name, str) and OUTSIDE.fullmatch(name):
+                names.append(name)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return min(names) if names else None
 
 
 def run(

@@ -44,10 +44,21 @@ class User:
 
 
 def users_file(store: str | Path | None = None) -> Path:
-    """Where the users of ``store`` are kept: ``$TRACKER_USERS``, else ``<store>.users.json``."""
+    """Where the users of ``store`` are kept: ``$TRACKER_USERS``, else ``<store>.users.json``.
+
+    A lake has no file to keep them beside: its users file is named by ``$TRACKER_USERS``, one
+    file that every dashboard server of the lake reads (a shared folder, or a copy per machine).
+    """
     env = os.environ.get("TRACKER_USERS")
     if env:
         return Path(env)
+    from tracker.lake import is_lake
+
+    if is_lake(store):
+        raise UserError(
+            "error: a lake keeps no users file beside it: name one with "
+            "TRACKER_USERS=/path/users.json (the same file for every server of the lake)"
+        )
     target = Path(store) if store is not None else paths.default_db()
     return target.with_name(target.name + ".users.json")
 
