@@ -1,8 +1,9 @@
 """Every dashboard page in a real browser: time until its main content is drawn, and bytes.
 
-    python -m bench.pages --db STORE [--runs 5] [--json OUT]
+    python -m bench.pages --db STORE [--runs 5] [--workers N] [--json OUT]
 
-Starts ``tracker serve`` on a copy-free store (the server only reads its snapshot), opens each
+Starts ``tracker serve`` (or, with ``--workers N``, gunicorn with N worker processes) on the
+store, a file or a lake (``ducklake:postgres:…``), opens each
 page in Debian's Chromium through Playwright, ``runs`` times: **cold** in a new browser context
 (empty cache), then **warm** by reloading in the same context. Reports the median time from
 the start of navigation until the page's main content is drawn (`DRAWN`, measured in the page
@@ -24,8 +25,6 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-
-import duckdb
 
 from dashboards import ids
 
@@ -86,9 +85,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def explore_path(store: Path) -> str:
+def explore_path(store: str | Path) -> str:
     """``/explore`` when the store has the default series, else the longest monthly series."""
-    with duckdb.connect(str(store), read_only=True) as con:
+    from tracker import db
+
+    with db.reader(store) as con:
         known = con.execute(
             "SELECT count(*) FROM series WHERE list_contains($ids, series_id)",
             {"ids": list(EXPLORE_DEFAULT)},
@@ -102,15 +103,25 @@ def explore_path(store: Path) -> str:
     return f"/explore?series={row[0]}" if row else "/explore"
 
 
-def start_server(store: Path, port: int, log: Path) -> tuple[subprocess.Popen, float]:
-    """`tracker serve` on ``port``; returns the process and its seconds to a first answer."""
-    command = [
-        str(Path(sys.executable).with_name("tracker")), "serve", "--db", str(store),
-        "--port", str(port),
-    ]  # fmt: skip
+def start_server(
+    store: str | Path, port: int, log: Path, workers: int = 0
+) -> tuple[subprocess.Popen, float]:
+    """`tracker serve` (or gunicorn with ``workers`` processes) on ``port``; returns the
+    process and its seconds to a first answer."""
+    if workers:
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")), "-w", str(workers), "--threads", "4",
+            "-b", f"127.0.0.1:{port}", "dashboards.wsgi:server",
+        ]  # fmt: skip
+    else:
+        command = [
+            str(Path(sys.executable).with_name("tracker")), "serve", "--db", str(store),
+            "--port", str(port),
+        ]  # fmt: skip
+    env = {**os.environ, "TRACKER_DB": str(store)}
     started = time.perf_counter()
     with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -157,6 +168,7 @@ def measure(
     port: int | None = None,
     chromium: str | Path = CHROMIUM,
     timeout: float = 180.0,
+    workers: int = 0,
 ) -> dict:
     """Serve ``store`` and measure every page cold and warm, ``runs`` times each.
 
@@ -166,13 +178,15 @@ def measure(
     """
     from playwright import sync_api
 
-    store = Path(store).resolve()
+    from tracker import lake
+
+    store = store if lake.is_lake(store) else Path(store).resolve()
     paths = {**PATHS, "explore": explore_path(store)}
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
-    result: dict = {"store": str(store), "runs": runs, "pages": {}}
+    result: dict = {"store": str(store), "runs": runs, "workers": workers, "pages": {}}
     with tempfile.TemporaryDirectory(prefix="tracker-bench-pages-") as folder:
-        server, first_answer = start_server(store, port, Path(folder) / "serve.log")
+        server, first_answer = start_server(store, port, Path(folder) / "serve.log", workers)
         result["serve_first_answer_s"] = round(first_answer, 3)
         try:
             with sync_api.sync_playwright() as playwright:
@@ -229,8 +243,9 @@ def _measure_page(browser, url: str, drawn: str, *, runs: int, timeout: float) -
 
 def render(result: dict) -> str:
     """A Markdown table of `measure`'s result, with the targets."""
+    server = f"gunicorn -w {result['workers']}" if result.get("workers") else "`tracker serve`"
     lines = [
-        f"store {result['store']}: `tracker serve` answered after "
+        f"store {result['store']}: {server} answered after "
         f"{result['serve_first_answer_s']:.2f} s; medians of {result['runs']} runs",
         "",
         "| page | cold (s) | warm (s) | first visit (kB) | repeat visit (kB) |",
@@ -265,13 +280,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.pages", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--db", required=True, type=Path, help="the store to serve")
+    parser.add_argument("--db", required=True, help="the store to serve (a file or ducklake:…)")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="gunicorn workers (0: tracker serve)"
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--page", action="append", choices=list(DRAWN), help="only these pages")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per page load")
     parser.add_argument("--json", type=Path, help="also write the raw result here")
     args = parser.parse_args(argv)
-    result = measure(args.db, runs=args.runs, pages=tuple(args.page or DRAWN), timeout=args.timeout)
+    result = measure(
+        args.db,
+        runs=args.runs,
+        pages=tuple(args.page or DRAWN),
+        timeout=args.timeout,
+        workers=args.workers,
+    )
     print(render(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -301,3 +301,17 @@ def test_the_console_on_a_lake_reads_the_store_and_nothing_else(lake_store: str)
             "'SELECT count(*) FROM pg_tables WHERE tablename = ''zz''')"
         ).fetchall()
     assert tables == [(0,)]
+
+
+@pytest.mark.slow
+def test_every_page_draws_from_a_lake_in_chromium_with_two_workers(lake_store: str) -> None:
+    from bench import pages
+
+    if not pages.CHROMIUM.exists():
+        pytest.fail(f"the browser tests need Debian's chromium at {pages.CHROMIUM}")
+    with db.writer(lake_store) as con:
+        load_seed(con)
+    result = pages.measure(lake_store, runs=1, workers=2, timeout=90)
+    drawn = {name: "error" not in page for name, page in result["pages"].items()}
+    assert drawn == dict.fromkeys(pages.DRAWN, True), result["pages"]
+    assert all(page["first_bytes"] > 100_000 for page in result["pages"].values())

@@ -82,3 +82,16 @@ def test_the_command_line_records_the_os_user_as_who_appended(seeded):
             "SELECT ingested_by FROM releases ORDER BY release_id DESC LIMIT 1"
         ).fetchall()
     assert who == getpass.getuser()
+
+
+def test_a_lake_names_its_users_file_with_tracker_users(monkeypatch, tmp_path):
+    spec = "ducklake:postgres:dbname=lake host=127.0.0.1"
+    monkeypatch.delenv("TRACKER_USERS", raising=False)
+    with pytest.raises(users.UserError) as caught:
+        users.users_file(spec)
+    assert caught.value.message == (
+        "error: a lake keeps no users file beside it: name one with "
+        "TRACKER_USERS=/path/users.json (the same file for every server of the lake)"
+    )
+    monkeypatch.setenv("TRACKER_USERS", str(tmp_path / "team.users.json"))
+    assert users.users_file(spec) == tmp_path / "team.users.json"
