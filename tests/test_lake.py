@@ -98,7 +98,10 @@ def test_the_seed_answers_the_same_in_a_file_and_in_a_lake(lake_store: str, tmp_
         for name, sql in SAME_ANSWERS.items():
             expected, got = _answer(mine, sql), _answer(theirs, sql)
             assert got.height > 0, name
-            assert_frame_equal(got, expected, check_exact=True), name
+            try:
+                assert_frame_equal(got, expected, check_exact=True)
+            except AssertionError as exc:
+                raise AssertionError(f"{name}: {exc}") from None
 
 
 # Many writers ----------------------------------------------------------------------------------
@@ -149,8 +152,8 @@ def test_three_writer_processes_append_at_once_and_nothing_is_lost_or_doubled(
             newest = con.execute(
                 "SELECT min(value), max(value) FROM latest WHERE series_id = ?", [f"W{w}.A"]
             ).fetchone()
-            first = lake_writer.release(w, releases - 1).filter(pl.col("series_id") == f"W{w}.A")
-            assert newest == (first["value"].min(), first["value"].max())
+            last = lake_writer.release(w, releases - 1).filter(pl.col("series_id") == f"W{w}.A")
+            assert newest == (last["value"].min(), last["value"].max())
         # The kept state, updated by every writer inside its transaction, equals a
         # recomputation from the history.
         assert {name: frame.height for name, frame in db.run_checks(con).items()} == dict.fromkeys(
