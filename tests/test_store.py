@@ -235,3 +235,20 @@ def test_a_file_stores_own_write_conflict_is_not_a_lake_conflict(tmp_path):
 
     assert not isinstance(caught.value, lake.Conflict)
     assert "nothing was changed" in caught.value.message
+
+
+def test_a_new_version_of_the_views_says_once_that_it_rebuilds_the_kept_state(seeded, capsys):
+    """Rebuilding reads the whole history (seconds per 10 million rows): the first writer after
+    an upgrade says why it waits, and the next one does not rebuild again."""
+    with db.connect(seeded) as con:
+        con.execute(f"UPDATE {db.VIEWS_STATE_TABLE} SET digest = 'an older tracker'")
+        stored = db.scalar(con, "SELECT count(*) FROM observations")
+    with db.writer(seeded):
+        pass
+    assert capsys.readouterr().err == (
+        "tracker: the views changed with this version of tracker: rebuilding the kept state "
+        f"from {stored:,} stored rows (once)\n"
+    )
+    with db.writer(seeded):
+        pass
+    assert capsys.readouterr().err == ""

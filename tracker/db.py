@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -260,6 +261,15 @@ def refresh_views(con: duckdb.DuckDBPyConnection) -> list[str]:
         for path in view_files():
             con.execute(path.read_text())
             names.append(object_name(path))
+        stored = scalar(con, "SELECT count(*) FROM observations")
+        if stored:
+            # Once per new version of tracker, and seconds per 10 million rows: say why it waits.
+            print(
+                f"tracker: the views changed with this version of tracker: rebuilding the kept "
+                f"state from {stored:,} stored rows (once)",
+                file=sys.stderr,
+                flush=True,
+            )
         state.rebuild(con)
         con.execute(f"CREATE TABLE IF NOT EXISTS {VIEWS_STATE_TABLE} (digest VARCHAR NOT NULL)")
         con.execute(f"DELETE FROM {VIEWS_STATE_TABLE}")
