@@ -4,9 +4,13 @@
 (function () {
     var fetch = window.fetch;
     if (!fetch) { return; }
+    // Several callbacks are refused at once: the first leaves, the others must not start the
+    // navigation again (each new one would abort the one before).
+    var leaving = false;
     window.fetch = function () {
         return fetch.apply(this, arguments).then(function (response) {
-            if (response.status === 401 && response.url.indexOf("/_dash-") !== -1) {
+            if (!leaving && response.status === 401 && response.url.indexOf("/_dash-") !== -1) {
+                leaving = true;
                 var here = window.location.pathname + window.location.search;
                 window.location.assign("/login?next=" + encodeURIComponent(here));
             }

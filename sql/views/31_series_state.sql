@@ -29,12 +29,21 @@ rows AS (
     FROM current_observations AS c
     WHERE series_ids IS NULL OR c.series_id IN (SELECT unnest(series_ids))
 ),
+-- The 12 newest periods of each series are all that is ranked: found by a top-12 aggregate, so
+-- the sort covers 12 rows per series, not the whole history.
+cutoffs AS (
+    SELECT r.series_id, list_last(max(r.period, 12)) AS cut
+    FROM rows AS r
+    WHERE r.status <> 'deleted'
+    GROUP BY r.series_id
+),
 ranked AS (
     SELECT
         r.series_id, r.period, r.period_end, r.value, r.first_release_id,
         row_number() OVER (PARTITION BY r.series_id ORDER BY r.period DESC) AS recency
     FROM rows AS r
-    WHERE r.status <> 'deleted'
+    JOIN cutoffs AS c ON c.series_id = r.series_id
+    WHERE r.status <> 'deleted' AND r.period >= c.cut
 ),
 last_two AS (
     SELECT
@@ -125,9 +134,10 @@ next_periods AS (
         ) AS next_period_end
     FROM last_two AS t
     JOIN series AS s ON s.series_id = t.series_id
-    LEFT JOIN ranked AS a
+    LEFT JOIN rows AS a
         ON a.series_id = t.series_id
        AND a.period = CAST(t.last_period_end + INTERVAL 1 DAY - INTERVAL 1 YEAR AS DATE)
+       AND a.status <> 'deleted'
     WHERE s.frequency <> 'irregular'
 )
 SELECT
