@@ -318,3 +318,30 @@ def test_every_page_draws_from_a_lake_in_chromium_with_two_workers(lake_store: s
     drawn = {name: "error" not in page for name, page in result["pages"].items()}
     assert drawn == dict.fromkeys(pages.DRAWN, True), result["pages"]
     assert all(page["first_bytes"] > 100_000 for page in result["pages"].values())
+
+
+def test_compact_on_a_lake_moves_catalog_rows_to_files_and_changes_no_answer(
+    lake_store: str,
+) -> None:
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    with db.writer(lake_store) as con:
+        load_seed(con)
+    with db.reader(lake_store) as con:
+        before = _answer(con, "SELECT * FROM latest")
+        snapshots = db.scalar(con, "SELECT max(snapshot_id) FROM lake.snapshots()")
+
+    dry = CliRunner().invoke(cli, ["compact", "--db", lake_store, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "observations: 0 data file(s)" in dry.output  # the seed's rows sit in the catalog
+    with db.reader(lake_store) as con:
+        assert db.scalar(con, "SELECT max(snapshot_id) FROM lake.snapshots()") == snapshots
+
+    done = CliRunner().invoke(cli, ["compact", "--db", lake_store])
+    assert done.exit_code == 0, done.output
+    assert "observations: 0 -> 1 data file(s)" in done.output
+    with db.reader(lake_store) as con:
+        assert _answer(con, "SELECT * FROM latest").equals(before)
+        assert db.scalar(con, "SELECT max(snapshot_id) FROM lake.snapshots()") > snapshots

@@ -1026,6 +1026,9 @@ def compact_cmd(db_path: Path | None, dry_run: bool) -> None:
     per 10 million rows on 2 cores. Run it after large appends or on a schedule; --dry-run says
     how many rows lie after the ordered part.
 
+    On a lake it runs DuckLake's maintenance instead: the rows small appends left in the catalog
+    go to Parquet files, and small files are merged; --dry-run counts the files per table.
+
     \b
     Example:
         tracker compact
@@ -1034,13 +1037,10 @@ def compact_cmd(db_path: Path | None, dry_run: bool) -> None:
     """
     from tracker import compact as compacting
     from tracker import lake
-    from tracker.errors import StoreError
 
     if lake.is_lake(db_path):
-        raise StoreError(
-            "error: tracker compact rewrites a DuckDB file; a lake keeps its own files (run "
-            "CALL ducklake_merge_adjacent_files('lake') in a DuckDB session on it)"
-        )
+        _compact_lake(str(db_path), dry_run)
+        return
     result = compacting.check(db_path)
     result.dry_run = dry_run
     if not dry_run and not result.in_order:
@@ -1052,6 +1052,28 @@ def compact_cmd(db_path: Path | None, dry_run: bool) -> None:
                 result = compacting.compact(db_path, progress=update)
     for line in result.summary():
         out.print(line, markup=False)
+
+
+def _compact_lake(spec: str, dry_run: bool) -> None:
+    """`tracker compact` on a lake: its rows kept in the catalog go to Parquet files and small
+    files are merged (DuckLake's maintenance), table by table."""
+    from tracker import db, lake
+
+    with db.writer(spec) as con:
+        if dry_run:
+            before = after = lake.data_files(con)
+        else:
+            before, after = lake.compact(con)
+    for table, files in before.items():
+        change = f"{files} data file(s)" if dry_run else f"{files} -> {after[table]} data file(s)"
+        out.print(f"{table}: {change}", markup=False)
+    if not dry_run:
+        err.print(
+            "compacted: rows the catalog held are in Parquet files and small files merged; the "
+            "replaced files stay for time travel until ducklake_expire_snapshots and "
+            "ducklake_cleanup_old_files remove them",
+            markup=False,
+        )
 
 
 @cli.command("export")

@@ -405,6 +405,51 @@ def reader(spec: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
         cur.close()
 
 
+# Compaction ------------------------------------------------------------------------------------
+
+
+def data_files(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Per table of the lake, how many Parquet files hold its rows now (small appends are kept
+    in the catalog itself until flushed: those count 0)."""
+    tables = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY table_name",
+            [ALIAS],
+        ).fetchall()
+    ]
+    counts = {}
+    for table in tables:
+        rows = con.execute(
+            f"SELECT count(*) FROM ducklake_list_files('{ALIAS}', ?)", [table]
+        ).fetchall()
+        counts[table] = int(rows[0][0])
+    return counts
+
+
+def compact(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
+    """`tracker compact` for a lake: write the rows kept in the catalog to Parquet files and
+    merge the small files appends leave into larger ones (DuckLake's own maintenance), each a
+    commit of its own, retried like an append when another writer commits first.
+
+    Returns the data files per table before and after. The replaced files stay for time travel
+    until ``ducklake_expire_snapshots`` and ``ducklake_cleanup_old_files`` remove them.
+    """
+    before = data_files(con)
+    for call in ("ducklake_flush_inlined_data", "ducklake_merge_adjacent_files"):
+
+        def work(call: str = call) -> None:
+            try:
+                con.execute(f"CALL {call}('{ALIAS}')").fetchall()
+            except duckdb.Error as exc:
+                if is_conflict(exc):
+                    raise Conflict(str(exc)) from exc
+                raise
+
+        retrying(work)
+    return before, data_files(con)
+
+
 # Moving a store between a file and a lake ------------------------------------------------------
 
 #: Tables a store makes for itself, never copied: each store records its own migrations and views.
