@@ -354,6 +354,20 @@ CHANGES["84173ec"] = {
     "memory_big_append": "as above",
 }
 
+CHANGES["88f52fb"] = {
+    "append_floor_canonical": (
+        "the kept `trends` read each series' recent stretch (two years and 24 periods) and the "
+        "whole history only where a streak reaches back (`trend_rows`), with one sort for their "
+        "windows; `series_state` ranks each series' 12 newest periods only. A quiet machine this "
+        "time (the run before shared its cores: load 7–15)"
+    ),
+    "append_floor_fred": "as above",
+    "append_pandas_canonical": "as above",
+    "append_pandas_rebased_canonical": "as above",
+    "append_pandas_fred": "as above",
+    "append_pandas_rebased_fred": "as above",
+}
+
 
 def _before_after(r: dict, before: dict | None) -> list[str]:
     """Each target in the earlier run (``--before``) and in this one, with what changed."""
