@@ -12,7 +12,7 @@ catalogue AS (
     FROM series AS s
     WHERE s.kind <> 'forecast'
 ),
-compared AS (
+signed AS (
     SELECT
         c.*, k.name, k.kind,
         CASE WHEN c.unit_kind = 'level' THEN c.value / c.span ELSE c.value END AS per_period,
@@ -22,16 +22,7 @@ compared AS (
         CASE
             WHEN c.unit_kind IN ('growth_yoy', 'growth_pop') THEN sign(c.value)
             ELSE sign(c.value - c.previous_value)
-        END AS run_sign,
-        -- One sort per series serves every window below (newest first).
-        row_number() OVER later AS recency,
-        first_value(
-            CASE
-                WHEN c.unit_kind IN ('growth_yoy', 'growth_pop') THEN sign(c.value)
-                ELSE sign(c.value - c.previous_value)
-            END
-        ) OVER later AS current_sign,
-        lag(period_index(c.frequency, c.period)) OVER later AS later_first_unit
+        END AS run_sign
     FROM period_comparisons(
         NULL, as_of := ts, series_ids := series_ids, recent_only := recent_only
     ) AS c
@@ -41,7 +32,16 @@ compared AS (
     WHERE c.frequency <> 'irregular'
        OR c.previous_value IS NULL
        OR c.value IS DISTINCT FROM c.previous_value
-    WINDOW later AS (PARTITION BY c.series_id ORDER BY c.period DESC)
+),
+compared AS (
+    SELECT
+        s.*,
+        -- One sort per series serves every window below (newest first).
+        row_number() OVER later AS recency,
+        first_value(s.run_sign) OVER later AS current_sign,
+        lag(s.first_unit) OVER later AS later_first_unit
+    FROM signed AS s
+    WINDOW later AS (PARTITION BY s.series_id ORDER BY s.period DESC)
 ),
 newest AS (
     SELECT * FROM compared AS c WHERE c.recency = 1
